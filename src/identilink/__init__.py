@@ -1,0 +1,54 @@
+"""identilink: customer-identity resolution.
+
+Records in, scored links, customer clusters and golden records out::
+
+    import identilink
+    result = identilink.dedupe(frame)
+    result.clusters   # record_id -> cluster_id
+    result.golden     # one row per customer
+"""
+
+from __future__ import annotations
+
+from identilink._io import read_table, write_table
+from identilink._pipeline import Result, dedupe, link
+from identilink._table import IdentilinkWarning
+from identilink._version import __version__
+from identilink.blocking import count_pairs
+from identilink.config import ROLES, BlockingRule, Comparison, Key, Level, Settings
+from identilink.errors import (
+    ConfigurationError,
+    IdentilinkError,
+    InputDataError,
+    InputFileError,
+    ModelError,
+    NormalizationError,
+    UnknownColumnError,
+)
+from identilink.model import ComparisonModel, FellegiSunterModel
+
+__all__ = [
+    "ROLES",
+    "BlockingRule",
+    "Comparison",
+    "ComparisonModel",
+    "ConfigurationError",
+    "FellegiSunterModel",
+    "IdentilinkError",
+    "IdentilinkWarning",
+    "InputDataError",
+    "InputFileError",
+    "Key",
+    "Level",
+    "ModelError",
+    "NormalizationError",
+    "Result",
+    "Settings",
+    "UnknownColumnError",
+    "__version__",
+    "count_pairs",
+    "dedupe",
+    "link",
+    "read_table",
+    "write_table",
+]

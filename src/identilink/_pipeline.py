@@ -1,0 +1,268 @@
+"""Batch resolution on the local engine: normalise, block, compare, train, score, cluster."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from identilink._io import to_pandas
+from identilink._progress import Progress
+from identilink._table import Table, prepare
+from identilink.blocking import block
+from identilink.cluster import components
+from identilink.compare import gammas as compute_gammas
+from identilink.config import Comparison, Settings
+from identilink.errors import ConfigurationError, ModelError
+from identilink.golden import golden_records
+from identilink.model import FellegiSunterModel, train
+from identilink.roles import (
+    default_blocking_rules,
+    default_comparisons,
+    infer_id_column,
+    infer_roles,
+)
+
+__all__ = ["Result", "dedupe", "link"]
+
+_SIDES = np.array(["left", "right"], dtype=object)
+
+
+@attrs.frozen
+class Result:
+    """What a run produced. Every table is a pandas DataFrame.
+
+    - ``pairs``: scored candidate pairs (``left_id, right_id, match_weight, match_probability,
+      matched, rule`` and one ``gamma_<role>`` column per comparison).
+    - ``clusters``: ``record_id, cluster_id`` (and ``source`` when linking).
+    - ``golden``: one row per cluster.
+    - ``report``: counts, rejected values, blocking statistics and timings.
+    """
+
+    pairs: pd.DataFrame
+    clusters: pd.DataFrame
+    golden: pd.DataFrame
+    model: FellegiSunterModel
+    settings: Settings
+    report: dict[str, Any]
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        self.seconds[name] = round(time.perf_counter() - start, 4)
+
+
+def _resolve_settings(frames: list[pd.DataFrame], settings: Settings) -> tuple[Settings, frozenset[str]]:
+    """Fill in id column, roles, comparisons and blocking rules the settings leave open."""
+    columns = list(frames[0].columns)
+    id_column = settings.id_column if settings.id_column is not None else infer_id_column(columns)
+    explicit = frozenset(settings.roles or ())
+    if settings.roles is None:
+        roles = infer_roles(frames[0], id_column=id_column)
+    else:
+        roles = dict(settings.roles)
+    comparisons = settings.comparisons
+    if comparisons is None:
+        comparisons = default_comparisons(list(roles))
+    blocking = settings.blocking_rules
+    if blocking is None:
+        blocking = default_blocking_rules(list(roles))
+    resolved = attrs.evolve(
+        settings,
+        id_column=id_column,
+        roles=roles,
+        comparisons=comparisons,
+        blocking_rules=blocking,
+    )
+    return resolved, explicit
+
+
+def _usable(settings: Settings, table: Table) -> tuple[tuple[Comparison, ...], list[str]]:
+    """Comparisons whose role survived preparation; others are reported as skipped."""
+    assert settings.comparisons is not None
+    skipped = [c.role for c in settings.comparisons if c.role not in table.values]
+    unknown = [c.role for c in settings.comparisons if settings.roles and c.role not in settings.roles]
+    if unknown:
+        raise ConfigurationError(
+            f"comparison(s) for role(s) {unknown} have no column; map them in roles"
+        )
+    return tuple(c for c in settings.comparisons if c.role in table.values), skipped
+
+
+def _must_link(table: Table, settings: Settings, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
+    rule = np.full(len(a), "", dtype=object)
+    for roles in settings.must_link:
+        if not all(r in table.values for r in roles):
+            continue
+        hit = np.ones(len(a), dtype=bool)
+        for r in roles:
+            codes, _ = table.codes(r)
+            hit &= (codes[a] >= 0) & (codes[a] == codes[b])
+        rule[hit & (rule == "")] = "must_link:" + "+".join(roles)
+    return rule
+
+
+def _run(
+    frames: list[pd.DataFrame],
+    names: list[str],
+    settings: Settings | None,
+    model: FellegiSunterModel | None,
+    progress: bool,
+) -> Result:
+    timer = _Timer()
+    if model is not None:
+        if settings is not None and settings != model.settings:
+            raise ConfigurationError("pass either settings or a model, not both")
+        settings = model.settings
+    settings = settings if settings is not None else Settings()
+    linking = len(frames) == 2
+    with Progress(enabled=progress) as bar:
+        with timer.stage("prepare"), bar.stage("normalising"):
+            settings, explicit = _resolve_settings(frames, settings)
+            assert settings.roles is not None and settings.blocking_rules is not None
+            table = prepare(
+                frames,
+                settings,
+                settings.roles,
+                settings.id_column,
+                names=names,
+                explicit_roles=explicit,
+            )
+        comparisons, skipped = _usable(settings, table)
+        rules = tuple(
+            r for r in settings.blocking_rules if all(k.role in table.values for k in r.keys)
+        )
+        if not rules:
+            raise ConfigurationError(
+                "no blocking rule can run: every rule uses a role the input lacks or has empty"
+            )
+        with timer.stage("blocking"), bar.stage("blocking"):
+            blocked = block(table, rules, max_block_size=settings.max_block_size)
+        a, b = blocked.left, blocked.right
+        with timer.stage("comparing"), bar.stage(f"comparing {len(a):,} pairs"):
+            g = compute_gammas(table, comparisons, a, b)
+        with timer.stage("training"), bar.stage("training"):
+            if model is None:
+                model = train(table, settings, comparisons, g)
+            elif tuple(cm.comparison for cm in model.comparisons) != comparisons:
+                raise ModelError(
+                    "the model's comparisons do not fit this input (roles missing or empty: "
+                    f"{skipped})"
+                )
+        with timer.stage("scoring"), bar.stage("scoring"):
+            weights = model.match_weights(table, a, b, g)
+            probability = FellegiSunterModel.probability(weights)
+            rule = _must_link(table, settings, a, b)
+            probability = np.where(rule != "", 1.0, probability)
+            matched = probability >= settings.threshold
+        with timer.stage("clustering"), bar.stage("clustering"):
+            labels = components(table.n, a[matched], b[matched])
+            first = np.unique(labels, return_index=True)[1]
+            display = table.ids
+            if linking:
+                assert table.source is not None
+                display = np.array(
+                    [f"{s}:{i}" for s, i in zip(_SIDES[table.source], table.ids, strict=True)],
+                    dtype=object,
+                )
+            cluster_ids = display[first]
+        with timer.stage("golden"), bar.stage("golden records"):
+            original = pd.concat(
+                [f[list(settings.roles.values())] for f in frames], ignore_index=True
+            )
+            golden = golden_records(
+                original, table.values, settings.roles, labels, cluster_ids, display
+            )
+    pairs = pd.DataFrame(
+        {
+            "left_id": table.ids[a],
+            "right_id": table.ids[b],
+            "match_weight": weights,
+            "match_probability": probability,
+            "matched": matched,
+            "rule": np.where(rule == "", "model", rule),
+        }
+    )
+    for j, c in enumerate(comparisons):
+        pairs[f"gamma_{c.role}"] = g[:, j]
+    clusters = pd.DataFrame({"record_id": table.ids, "cluster_id": cluster_ids[labels]})
+    if linking:
+        assert table.source is not None
+        clusters.insert(1, "source", _SIDES[table.source])
+    report = {
+        "mode": "link" if linking else "dedupe",
+        "n_records": table.n,
+        "n_candidate_pairs": len(a),
+        "n_matched_pairs": int(matched.sum()),
+        "n_clusters": len(cluster_ids),
+        "threshold": settings.threshold,
+        "roles": dict(settings.roles),
+        "skipped_roles": skipped,
+        "blocking": blocked.rule_stats.to_dict(orient="records"),
+        "oversized_blocks": blocked.oversized,
+        "rejected_values": [r.to_dict() for r in table.reports if r.n_invalid],
+        "n_rejected_values": sum(r.n_invalid for r in table.reports),
+        "em_iterations": model.em_iterations,
+        "em_converged": model.converged,
+        "prior": model.prior,
+        "seconds": timer.seconds,
+    }
+    return Result(pairs, clusters, golden, model, settings, report)
+
+
+def _coerce_settings(settings: Settings | Mapping[str, Any] | None) -> Settings | None:
+    if settings is None or isinstance(settings, Settings):
+        return settings
+    if isinstance(settings, Mapping):
+        return Settings.from_dict(settings)
+    raise ConfigurationError(
+        f"settings must be a Settings, a mapping or None, not {type(settings).__name__}"
+    )
+
+
+def dedupe(
+    data: object,
+    /,
+    settings: Settings | Mapping[str, Any] | None = None,
+    *,
+    model: FellegiSunterModel | None = None,
+    progress: bool = False,
+) -> Result:
+    """Find the records of ``data`` that describe the same customer.
+
+    ``data`` is a pandas or polars DataFrame, a pyarrow Table or an iterable of dicts. Without
+    settings, roles are inferred from the columns and a model is trained unsupervised; pass a
+    trained ``model`` to score with it instead.
+    """
+    frame = to_pandas(data, name="input")
+    return _run([frame], ["input"], _coerce_settings(settings), model, progress)
+
+
+def link(
+    left: object,
+    right: object,
+    /,
+    settings: Settings | Mapping[str, Any] | None = None,
+    *,
+    model: FellegiSunterModel | None = None,
+    progress: bool = False,
+) -> Result:
+    """Find the records of ``left`` and ``right`` that describe the same customer.
+
+    Only pairs across the two inputs are compared. Both inputs need the columns the roles name;
+    record ids must be unique within each input.
+    """
+    frames = [to_pandas(left, name="left"), to_pandas(right, name="right")]
+    return _run(frames, ["left", "right"], _coerce_settings(settings), model, progress)

@@ -1,0 +1,259 @@
+"""The prepared table: ids plus one normalised column per role, with cached integer codes.
+
+Everything downstream (blocking, comparisons, term frequencies) works on integer codes of
+normalised values, so each distinct string is handled once.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Callable, Mapping
+
+import jellyfish
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from identilink.config import Key, Settings
+from identilink.errors import InputDataError, UnknownColumnError
+from identilink.normalize import (
+    ColumnReport,
+    normalize_column,
+    normalize_date,
+    normalize_email,
+    normalize_gender,
+    normalize_handle,
+    normalize_id,
+    normalize_name,
+    normalize_phone,
+    normalize_postcode,
+    normalize_street,
+    normalize_text,
+)
+
+__all__ = ["IdentilinkWarning", "Table", "normalizer_for", "prepare"]
+
+Codes = npt.NDArray[np.int64]
+Strings = npt.NDArray[np.object_]
+
+
+class IdentilinkWarning(UserWarning):
+    """Something the user should know that does not stop the run (oversized blocks, ...)."""
+
+
+def normalizer_for(role: str, settings: Settings) -> Callable[[object], str]:
+    """The scalar normaliser used for ``role``."""
+    if role in {"first_name", "last_name", "full_name"}:
+        return normalize_name
+    if role == "email":
+        return lambda v: normalize_email(v).normalized
+    if role == "phone":
+        region = settings.default_region
+        return lambda v: normalize_phone(v, region=region).e164
+    if role == "dob":
+        dayfirst = settings.dayfirst
+        return lambda v: normalize_date(v, dayfirst=dayfirst)
+    if role == "street":
+        return normalize_street
+    if role == "postcode":
+        return normalize_postcode
+    if role == "national_id":
+        return normalize_id
+    if role == "gender":
+        return normalize_gender
+    if role == "handle":
+        return normalize_handle
+    return normalize_text
+
+
+def _soundex(v: str) -> str:
+    return str(jellyfish.soundex(v))
+
+
+def _transform(key: Key) -> Callable[[str], str | None]:
+    t, n = key.transform, key.arg
+    if t == "soundex":
+        return _soundex
+    if t == "metaphone":
+        return lambda v: str(jellyfish.metaphone(v)) or None
+    if t == "nysiis":
+        return lambda v: str(jellyfish.nysiis(v)) or None
+    if t == "first":
+        k = n or 3
+        return lambda v: v[:k]
+    if t == "last":
+        k = n or 3
+        return lambda v: v[-k:]
+    if t == "year":
+        return lambda v: v[:4]
+    if t == "month_day":
+        return lambda v: v[5:10] or None
+    if t == "email_local":
+        return lambda v: v.rpartition("@")[0] or None
+    if t == "email_domain":
+        return lambda v: v.rpartition("@")[2] or None
+    if t == "digits_last":
+        k = n or 7
+        return lambda v: ("".join(c for c in v if c.isdigit())[-k:]) or None
+    raise AssertionError(t)  # pragma: no cover - Key validates transforms
+
+
+def _factorize(values: Strings) -> tuple[Codes, Strings]:
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+
+
+class Table:
+    """Normalised role columns of ``n`` records (for ``link``: left rows first, then right)."""
+
+    def __init__(
+        self,
+        ids: npt.NDArray[np.object_],
+        values: Mapping[str, Strings],
+        reports: list[ColumnReport],
+        *,
+        source: npt.NDArray[np.int8] | None = None,
+    ) -> None:
+        self.ids = ids
+        self.values = dict(values)
+        self.reports = reports
+        #: 0 for left, 1 for right in link mode; ``None`` when deduplicating.
+        self.source = source
+        self._codes: dict[str, tuple[Codes, Strings]] = {}
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    @property
+    def roles(self) -> list[str]:
+        return list(self.values)
+
+    def codes(self, role: str) -> tuple[Codes, Strings]:
+        """Integer codes (``-1`` for null) and the distinct normalised values of ``role``."""
+        if role not in self._codes:
+            self._codes[role] = _factorize(self.values[role])
+        return self._codes[role]
+
+    def key_codes(self, key: Key) -> Codes:
+        """Integer codes of a blocking key; the transform runs once per distinct value."""
+        name = str(key)
+        if name not in self._codes:
+            if key.role not in self.values:
+                raise UnknownColumnError(
+                    f"blocking key {name!r} uses role {key.role!r}, which the input lacks"
+                )
+            codes, uniques = self.codes(key.role)
+            if key.transform is None:
+                self._codes[name] = (codes, uniques)
+            else:
+                f = _transform(key)
+                mapped = np.array([f(u) for u in uniques] + [None], dtype=object)
+                self._codes[name] = _factorize(mapped[codes])
+        return self._codes[name][0]
+
+    def shared_codes(self, role: str, other: str) -> tuple[Codes, Codes]:
+        """Codes of two roles over one vocabulary, so values can be compared crosswise."""
+        both = np.concatenate([self.values[role], self.values[other]])
+        codes, _ = _factorize(both)
+        return codes[: self.n], codes[self.n :]
+
+    @functools.cache  # noqa: B019 - a Table lives for one run
+    def days(self, role: str) -> npt.NDArray[np.float64]:
+        """ISO dates of ``role`` as days since the epoch (NaN for null)."""
+        codes, uniques = self.codes(role)
+        parsed = pd.to_datetime(pd.Series(uniques, dtype=object), errors="coerce", format="ISO8601")
+        day = (parsed - pd.Timestamp("1970-01-01")).dt.days.to_numpy(dtype=np.float64)
+        lookup = np.append(day, np.nan)
+        return np.asarray(lookup[codes], dtype=np.float64)
+
+    @functools.cache  # noqa: B019
+    def numbers(self, role: str) -> npt.NDArray[np.float64]:
+        codes, uniques = self.codes(role)
+        parsed = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce")
+        lookup = np.append(parsed.to_numpy(dtype=np.float64), np.nan)
+        return np.asarray(lookup[codes], dtype=np.float64)
+
+    def term_frequencies(self, role: str) -> npt.NDArray[np.float64]:
+        """Share of non-null records holding each distinct value (indexed by code)."""
+        codes, uniques = self.codes(role)
+        present = codes[codes >= 0]
+        counts = np.bincount(present, minlength=len(uniques)).astype(np.float64)
+        return counts / max(len(present), 1)
+
+
+def _check_ids(ids: pd.Series, where: str) -> None:
+    if ids.isna().any():
+        row = int(np.flatnonzero(ids.isna().to_numpy())[0])
+        raise InputDataError(f"{where}: record id is missing in row {row}")
+    dup = ids.duplicated()
+    if dup.any():
+        value = ids[dup].iloc[0]
+        raise InputDataError(
+            f"{where}: duplicate record id {value!r} ({int(dup.sum())} duplicates in all)"
+        )
+
+
+def prepare(
+    frames: list[pd.DataFrame],
+    settings: Settings,
+    roles: Mapping[str, str],
+    id_column: str | None,
+    *,
+    names: list[str],
+    explicit_roles: frozenset[str] = frozenset(),
+) -> Table:
+    """Normalise each role of ``frames`` (one frame to dedupe, two to link) into a Table."""
+    for frame, name in zip(frames, names, strict=True):
+        if len(frame) == 0:
+            raise InputDataError(f"{name}: no records")
+        missing = [c for c in roles.values() if c not in frame.columns]
+        if missing:
+            raise UnknownColumnError(
+                f"{name}: column(s) {missing} not found; it has {list(frame.columns)}"
+            )
+        if id_column is not None:
+            if id_column not in frame.columns:
+                raise UnknownColumnError(
+                    f"{name}: id column {id_column!r} not found; it has {list(frame.columns)}"
+                )
+            _check_ids(frame[id_column], name)
+    ids = np.concatenate(
+        [
+            frame[id_column].to_numpy(dtype=object)
+            if id_column is not None
+            else np.arange(len(frame)).astype(object)
+            for frame in frames
+        ]
+    )
+    values: dict[str, Strings] = {}
+    reports: list[ColumnReport] = []
+    for role, column in roles.items():
+        func = normalizer_for(role, settings)
+        series = pd.concat([f[column] for f in frames], ignore_index=True)
+        normalized, report = normalize_column(series, func, column=column, role=role)
+        reports.append(report)
+        if report.n_null + report.n_invalid == report.n_values:
+            if role in explicit_roles:
+                raise InputDataError(
+                    f"column {column!r} (role {role}) has no usable values: "
+                    f"{report.n_null} empty, {report.n_invalid} invalid"
+                )
+            warnings.warn(
+                f"column {column!r} (role {role}) has no usable values; it is ignored",
+                IdentilinkWarning,
+                stacklevel=3,
+            )
+            continue
+        values[role] = normalized
+    if not values:
+        raise InputDataError(
+            f"no usable columns: roles {sorted(roles)} were found but hold no usable values"
+            if roles
+            else "no column could be given a role; name them with --column ROLE=COLUMN"
+        )
+    source = None
+    if len(frames) == 2:
+        source = np.repeat(np.array([0, 1], dtype=np.int8), [len(frames[0]), len(frames[1])])
+    return Table(ids, values, reports, source=source)

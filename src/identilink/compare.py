@@ -1,0 +1,182 @@
+"""Comparison vectors: for each candidate pair and comparison, the first level that holds.
+
+Gamma values: ``0`` is the first (most similar) level, ``len(levels)`` the else level and
+``-1`` null (either value missing). :func:`gammas` is the vectorised engine: string metrics
+run in bulk through rapidfuzz's ``cpdist`` once per *distinct* pair of values;
+:func:`reference_gamma` is the slow per-pair oracle the tests hold it to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import fuzz
+from rapidfuzz.distance import DamerauLevenshtein, Jaro, JaroWinkler, Levenshtein
+from rapidfuzz.process import cpdist
+
+from identilink._table import Table
+from identilink.config import Comparison, Key, Level
+
+__all__ = ["SCORERS", "gamma", "gammas", "reference_gamma"]
+
+Index = npt.NDArray[np.int64]
+Gamma = npt.NDArray[np.int8]
+
+#: String metrics: (scorer for one pair, scorer for cpdist, is it a similarity?).
+SCORERS: dict[str, tuple[Callable[..., float], Callable[..., float], bool]] = {
+    "jaro_winkler": (JaroWinkler.normalized_similarity, JaroWinkler.normalized_similarity, True),
+    "jaro": (Jaro.normalized_similarity, Jaro.normalized_similarity, True),
+    "levenshtein": (Levenshtein.distance, Levenshtein.distance, False),
+    "damerau_levenshtein": (DamerauLevenshtein.distance, DamerauLevenshtein.distance, False),
+    "token_sort": (
+        lambda a, b: fuzz.token_sort_ratio(a, b) / 100.0,
+        fuzz.token_sort_ratio,
+        True,
+    ),
+}
+_EPS = 1e-9
+
+
+def _passes(kind: str, score: float | npt.NDArray[np.float64], threshold: float) -> npt.NDArray[np.bool_]:
+    if SCORERS[kind][2]:
+        return np.asarray(score >= threshold - _EPS)
+    return np.asarray(score <= threshold + _EPS)
+
+
+def _metric_scores(
+    kind: str, codes: Index, uniques: npt.NDArray[np.object_], a: Index, b: Index
+) -> npt.NDArray[np.float64]:
+    """``kind`` scores of ``uniques[codes[a]]`` vs ``uniques[codes[b]]`` (all non-null)."""
+    ca, cb = codes[a], codes[b]
+    lo, hi = np.minimum(ca, cb), np.maximum(ca, cb)
+    width = np.int64(len(uniques))
+    distinct, inverse = np.unique(lo * width + hi, return_inverse=True)
+    left = uniques[distinct // width].tolist()
+    right = uniques[distinct % width].tolist()
+    raw = cpdist(left, right, scorer=SCORERS[kind][1], workers=-1)
+    scores = np.asarray(raw, dtype=np.float64)
+    if kind == "token_sort":
+        scores = scores / 100.0
+    return scores[inverse.ravel()]
+
+
+def _email_local_codes(table: Table, role: str) -> Index:
+    return table.key_codes(Key(role=role, transform="email_local"))
+
+
+def gamma(table: Table, comparison: Comparison, a: Index, b: Index, /) -> Gamma:
+    """Gamma of one comparison for the pairs ``(a[i], b[i])``."""
+    role = comparison.role
+    codes, uniques = table.codes(role)
+    ca, cb = codes[a], codes[b]
+    out = np.full(len(a), len(comparison.levels), dtype=np.int8)
+    undecided = (ca >= 0) & (cb >= 0)
+    out[~undecided] = -1
+    metric_cache: dict[str, npt.NDArray[np.float64]] = {}
+    for index, level in enumerate(comparison.levels):
+        rows = np.flatnonzero(undecided)
+        if len(rows) == 0:
+            break
+        hit = _level_hits(
+            table, comparison, level, a[rows], b[rows], rows, len(a), metric_cache
+        )
+        out[rows[hit]] = index
+        undecided[rows[hit]] = False
+    return out
+
+
+def _level_hits(
+    table: Table,
+    comparison: Comparison,
+    level: Level,
+    a: Index,
+    b: Index,
+    rows: Index,
+    n_pairs: int,
+    cache: dict[str, npt.NDArray[np.float64]],
+) -> npt.NDArray[np.bool_]:
+    role = comparison.role
+    codes, uniques = table.codes(role)
+    kind = level.kind
+    if kind == "exact":
+        return np.asarray(codes[a] == codes[b])
+    if kind == "email_local":
+        local = _email_local_codes(table, role)
+        return np.asarray((local[a] >= 0) & (local[a] == local[b]))
+    if kind == "swapped":
+        assert level.other is not None
+        if level.other not in table.values:
+            return np.zeros(len(a), dtype=bool)
+        mine, theirs = table.shared_codes(role, level.other)
+        return np.asarray(
+            (mine[a] >= 0) & (theirs[a] >= 0) & (mine[a] == theirs[b]) & (theirs[a] == mine[b])
+        )
+    assert level.threshold is not None
+    if kind == "date_distance":
+        days = table.days(role)
+        return np.asarray(np.abs(days[a] - days[b]) <= level.threshold)
+    if kind == "numeric_distance":
+        nums = table.numbers(role)
+        return np.asarray(np.abs(nums[a] - nums[b]) <= level.threshold + _EPS)
+    # string metric: computed once for all rows still undecided at its first level
+    # undecided rows only shrink from level to level, so the first computation covers all
+    if kind not in cache:
+        cache[kind] = np.full(n_pairs, np.nan)
+        cache[kind][rows] = _metric_scores(kind, codes, uniques, a, b)
+    return _passes(kind, cache[kind][rows], level.threshold)
+
+
+def gammas(table: Table, comparisons: Sequence[Comparison], a: Index, b: Index, /) -> Gamma:
+    """The comparison-vector matrix, one column per comparison, for pairs ``(a, b)``."""
+    out = np.empty((len(a), len(comparisons)), dtype=np.int8)
+    for j, comparison in enumerate(comparisons):
+        out[:, j] = gamma(table, comparison, a, b)
+    return out
+
+
+# -- the slow reference --------------------------------------------------------------------
+
+
+def _reference_level(
+    level: Level, x: str, y: str, row_x: dict[str, str | None], row_y: dict[str, str | None]
+) -> bool:
+    kind = level.kind
+    if kind == "exact":
+        return x == y
+    if kind == "email_local":
+        lx, ly = x.rpartition("@")[0], y.rpartition("@")[0]
+        return bool(lx) and lx == ly
+    if kind == "swapped":
+        assert level.other is not None
+        ox, oy = row_x.get(level.other), row_y.get(level.other)
+        return ox is not None and oy is not None and x == oy and ox == y
+    assert level.threshold is not None
+    if kind == "date_distance":
+        try:
+            dx, dy = dt.date.fromisoformat(x), dt.date.fromisoformat(y)
+        except ValueError:
+            return False
+        return abs((dx - dy).days) <= level.threshold
+    if kind == "numeric_distance":
+        try:
+            return abs(float(x) - float(y)) <= level.threshold + _EPS
+        except ValueError:
+            return False
+    score = SCORERS[kind][0](x, y)
+    return bool(_passes(kind, score, level.threshold))
+
+
+def reference_gamma(
+    comparison: Comparison, row_x: dict[str, str | None], row_y: dict[str, str | None], /
+) -> int:
+    """Gamma of one pair of normalised records (role -> value), one level at a time."""
+    x, y = row_x.get(comparison.role), row_y.get(comparison.role)
+    if x is None or y is None:
+        return -1
+    for index, level in enumerate(comparison.levels):
+        if _reference_level(level, x, y, row_x, row_y):
+            return index
+    return len(comparison.levels)

@@ -1,0 +1,66 @@
+"""Golden records: one row per cluster, each attribute chosen by a survivorship rule.
+
+The default rule is *most frequent non-null*: the normalised value most records of the cluster
+agree on, ties going to the value held by the most complete record (most non-null roles), then
+to the earliest record. The value written is the original one, as the chosen record has it, and
+``<column>__source`` names that record, so every golden value says where it came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+__all__ = ["golden_records"]
+
+
+def golden_records(
+    original: pd.DataFrame,
+    normalized: Mapping[str, npt.NDArray[np.object_]],
+    roles: Mapping[str, str],
+    labels: npt.NDArray[np.int64],
+    cluster_ids: npt.NDArray[np.object_],
+    record_ids: npt.NDArray[np.object_],
+) -> pd.DataFrame:
+    """Golden record per cluster (``labels`` index ``cluster_ids``) over the role columns.
+
+    ``original`` holds the input rows in table order; ``normalized`` the role values.
+    """
+    n_clusters = len(cluster_ids)
+    sizes = np.bincount(labels, minlength=n_clusters)
+    out = pd.DataFrame({"cluster_id": cluster_ids, "n_records": sizes})
+    completeness = np.zeros(len(labels), dtype=np.int64)
+    for values in normalized.values():
+        completeness += pd.notna(values).astype(np.int64)
+    positions = np.arange(len(labels))
+    for role, column in roles.items():
+        if role not in normalized:
+            continue
+        values = normalized[role]
+        present = pd.notna(values)
+        frame = pd.DataFrame(
+            {
+                "cluster": labels[present],
+                "value": values[present],
+                "completeness": completeness[present],
+                "pos": positions[present],
+            }
+        )
+        frame["freq"] = frame.groupby(["cluster", "value"], sort=False)["pos"].transform("size")
+        frame = frame.sort_values(
+            ["cluster", "freq", "completeness", "pos"], ascending=[True, False, False, True]
+        )
+        best = frame.drop_duplicates("cluster")
+        chosen = np.full(n_clusters, -1, dtype=np.int64)
+        chosen[best["cluster"].to_numpy()] = best["pos"].to_numpy()
+        has = chosen >= 0
+        col_values = np.full(n_clusters, None, dtype=object)
+        col_values[has] = original[column].to_numpy(dtype=object)[chosen[has]]
+        sources = np.full(n_clusters, None, dtype=object)
+        sources[has] = record_ids[chosen[has]]
+        out[column] = col_values
+        out[f"{column}__source"] = sources
+    return out

@@ -1,0 +1,345 @@
+"""The Fellegi-Sunter model: u by random sampling, m and the prior by EM, weights per pair.
+
+For a comparison with levels ``0..K`` (``K`` is else) the Bayes factor of level ``k`` is
+``m[k] / u[k]``: how much likelier that level is among matches than among non-matches. A pair's
+match weight is ``log2(prior odds) + sum(log2 m/u)`` over its comparisons (null adds 0), and an
+exact agreement on a term-frequency comparison uses ``m[0] / tf(value)`` instead of
+``m[0] / u[0]``, so agreeing on a rare name counts for more than agreeing on a common one.
+
+EM runs on the distinct comparison vectors with their counts, so its cost does not grow with
+the number of pairs. u stays fixed at its sampled value (it is well estimated by random pairs,
+which are almost all non-matches); m and the prior are re-estimated until they settle.
+
+Models are saved as versioned JSON, never pickle.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from identilink._table import Table
+from identilink.compare import gammas as compute_gammas
+from identilink.config import Comparison, Settings
+from identilink.errors import InputFileError, ModelError
+
+__all__ = ["MODEL_FORMAT", "MODEL_VERSION", "ComparisonModel", "FellegiSunterModel", "estimate_u", "train"]
+
+MODEL_FORMAT = "identilink.fellegi_sunter"
+MODEL_VERSION = 1
+_FLOOR = 1e-6
+Float = npt.NDArray[np.float64]
+Gamma = npt.NDArray[np.int8]
+
+
+def _probabilities(values: Sequence[float], name: str, role: str) -> tuple[float, ...]:
+    out = tuple(float(v) for v in values)
+    if any(not 0.0 <= v <= 1.0 for v in out):
+        raise ModelError(f"comparison {role!r}: {name} values must lie in [0, 1], got {out}")
+    return out
+
+
+@attrs.frozen
+class ComparisonModel:
+    """m and u per level (index == gamma, last is else) of one comparison."""
+
+    comparison: Comparison
+    m: tuple[float, ...]
+    u: tuple[float, ...]
+
+    def __attrs_post_init__(self) -> None:
+        size = len(self.comparison.levels) + 1
+        if len(self.m) != size or len(self.u) != size:
+            raise ModelError(
+                f"comparison {self.comparison.role!r} has {size} levels with else, "
+                f"but {len(self.m)} m and {len(self.u)} u values"
+            )
+        _probabilities(self.m, "m", self.comparison.role)
+        _probabilities(self.u, "u", self.comparison.role)
+
+    def log2_bayes_factors(self) -> Float:
+        """``log2(m/u)`` per level, followed by ``0.0`` for the null level (index ``-1``)."""
+        m = np.maximum(np.asarray(self.m), _FLOOR)
+        u = np.maximum(np.asarray(self.u), _FLOOR)
+        return np.append(np.log2(m / u), 0.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.comparison.to_dict(),
+            "labels": list(self.comparison.labels),
+            "m": list(self.m),
+            "u": list(self.u),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ComparisonModel:
+        comparison = Comparison.from_dict(data)
+        role = comparison.role
+        return cls(
+            comparison,
+            _probabilities(data["m"], "m", role),
+            _probabilities(data["u"], "u", role),
+        )
+
+
+@attrs.frozen
+class FellegiSunterModel:
+    """A trained model: parameters per comparison, the prior, and the settings it was made for."""
+
+    comparisons: tuple[ComparisonModel, ...]
+    prior: float
+    settings: Settings
+    em_iterations: int = 0
+    converged: bool = True
+
+    def __attrs_post_init__(self) -> None:
+        if not 0.0 < self.prior < 1.0:
+            raise ModelError(f"prior must be strictly between 0 and 1, got {self.prior}")
+
+    @property
+    def prior_weight(self) -> float:
+        return float(np.log2(self.prior / (1.0 - self.prior)))
+
+    def match_weights(self, table: Table, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64], g: Gamma) -> Float:
+        """Match weight of each pair: prior weight plus each comparison's (tf-adjusted) weight."""
+        weights = np.full(len(g), self.prior_weight)
+        for j, cm in enumerate(self.comparisons):
+            weights += cm.log2_bayes_factors()[g[:, j]]
+            weights += self._tf_adjustment(table, cm, a, b, g[:, j])
+        return weights
+
+    def partial_weights(self, table: Table, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64], g: Gamma) -> Float:
+        """Per-comparison weights (columns in comparison order), tf adjustment included."""
+        out = np.empty(g.shape, dtype=np.float64)
+        for j, cm in enumerate(self.comparisons):
+            out[:, j] = cm.log2_bayes_factors()[g[:, j]]
+            out[:, j] += self._tf_adjustment(table, cm, a, b, g[:, j])
+        return out
+
+    @staticmethod
+    def _tf_adjustment(
+        table: Table, cm: ComparisonModel, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64], g: npt.NDArray[np.int8]
+    ) -> Float:
+        comparison = cm.comparison
+        out = np.zeros(len(g))
+        if not comparison.term_frequency or comparison.levels[0].kind != "exact":
+            return out
+        if comparison.role not in table.values:
+            return out
+        exact = np.flatnonzero(g == 0)
+        if len(exact) == 0:
+            return out
+        codes, _ = table.codes(comparison.role)
+        tf = table.term_frequencies(comparison.role)[codes[a[exact]]]
+        u_exact = max(cm.u[0], _FLOOR)
+        out[exact] = np.log2(u_exact / np.maximum(tf, _FLOOR))
+        return out
+
+    @staticmethod
+    def probability(weights: Float) -> Float:
+        """Match probability from match weight: ``2^w / (1 + 2^w)``, computed stably."""
+        return np.asarray(1.0 / (1.0 + np.exp2(-np.clip(weights, -1000, 1000))), dtype=np.float64)
+
+    # -- serialisation -----------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": MODEL_FORMAT,
+            "version": MODEL_VERSION,
+            "prior": self.prior,
+            "em_iterations": self.em_iterations,
+            "converged": self.converged,
+            "comparisons": [c.to_dict() for c in self.comparisons],
+            "settings": self.settings.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FellegiSunterModel:
+        if not isinstance(data, dict) or data.get("format") != MODEL_FORMAT:
+            raise ModelError(f"not an identilink model (expected format {MODEL_FORMAT!r})")
+        version = data.get("version")
+        if version != MODEL_VERSION:
+            raise ModelError(
+                f"model version {version!r} is not supported by this identilink "
+                f"(reads version {MODEL_VERSION})"
+            )
+        try:
+            settings = Settings.from_dict(data["settings"])
+            comparisons = tuple(ComparisonModel.from_dict(c) for c in data["comparisons"])
+            return cls(
+                comparisons=comparisons,
+                prior=float(data["prior"]),
+                settings=settings,
+                em_iterations=int(data.get("em_iterations", 0)),
+                converged=bool(data.get("converged", True)),
+            )
+        except (KeyError, TypeError) as exc:
+            raise ModelError(f"model file is missing or has a malformed field: {exc}") from None
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> FellegiSunterModel:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ModelError(f"model is not valid JSON: {exc}") from None
+        return cls.from_dict(data)
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(self.to_json(), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> FellegiSunterModel:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputFileError(f"{path}: cannot read model: {exc}") from None
+        return cls.from_json(text)
+
+
+# -- estimation ----------------------------------------------------------------------------
+
+
+def _level_shares(g: npt.NDArray[np.int8], size: int, weights: Float | None = None) -> Float:
+    """Share of each level among non-null rows (weighted), Laplace-smoothed by half a count."""
+    valid = g >= 0
+    counts = np.bincount(g[valid], weights=None if weights is None else weights[valid], minlength=size)
+    return np.asarray((counts + 0.5) / (counts.sum() + 0.5 * size), dtype=np.float64)
+
+
+def _sample_pairs(table: Table, n_pairs: int, rng: np.random.Generator) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    if table.source is None:
+        n = table.n
+        total = n * (n - 1) // 2
+        if total <= n_pairs:  # small input: every pair, exactly
+            a, b = np.triu_indices(n, k=1)
+            return a.astype(np.int64), b.astype(np.int64)
+        a = rng.integers(0, n, size=n_pairs)
+        b = rng.integers(0, n - 1, size=n_pairs)
+        b = b + (b >= a)  # uniform over b != a
+        return a.astype(np.int64), b.astype(np.int64)
+    left = np.flatnonzero(table.source == 0)
+    right = np.flatnonzero(table.source == 1)
+    if len(left) * len(right) <= n_pairs:
+        a, b = np.meshgrid(left, right, indexing="ij")
+        return a.ravel().astype(np.int64), b.ravel().astype(np.int64)
+    return (
+        rng.choice(left, size=n_pairs).astype(np.int64),
+        rng.choice(right, size=n_pairs).astype(np.int64),
+    )
+
+
+def _total_pairs(table: Table) -> int:
+    if table.source is None:
+        return table.n * (table.n - 1) // 2
+    n_right = int(table.source.sum())
+    return (table.n - n_right) * n_right
+
+
+def estimate_u(
+    table: Table, comparisons: Sequence[Comparison], /, *, n_pairs: int, seed: int
+) -> list[Float]:
+    """u per level of each comparison, from the level shares among random record pairs."""
+    rng = np.random.default_rng(seed)
+    a, b = _sample_pairs(table, n_pairs, rng)
+    g = compute_gammas(table, comparisons, a, b)
+    return [_level_shares(g[:, j], len(c.levels) + 1) for j, c in enumerate(comparisons)]
+
+
+def _initial_m(size: int) -> Float:
+    # most matches agree exactly; each step down the levels is much rarer; else is rarest
+    raw = np.power(0.15, np.arange(size, dtype=np.float64))
+    return np.asarray(raw / raw.sum(), dtype=np.float64)
+
+
+def em(
+    patterns: Gamma,
+    counts: Float,
+    u: Sequence[Float],
+    /,
+    *,
+    prior: float = 0.1,
+    max_iterations: int = 100,
+    tolerance: float = 1e-7,
+) -> tuple[list[Float], float, int, bool]:
+    """EM for m and the prior on distinct comparison vectors with counts; u is held fixed.
+
+    Returns ``(m per comparison, prior, iterations, converged)``.
+    """
+    n_comp = patterns.shape[1]
+    sizes = [len(uj) for uj in u]
+    m = [_initial_m(s) for s in sizes]
+    log_u = np.zeros(len(patterns))
+    for j in range(n_comp):
+        log_u += np.append(np.log(np.maximum(u[j], _FLOOR)), 0.0)[patterns[:, j]]
+    total = counts.sum()
+    iterations, converged = 0, False
+    for iterations in range(1, max_iterations + 1):  # noqa: B007 - reported after the loop
+        log_m = np.zeros(len(patterns))
+        for j in range(n_comp):
+            log_m += np.append(np.log(np.maximum(m[j], _FLOOR)), 0.0)[patterns[:, j]]
+        logit = np.log(prior) - np.log1p(-prior) + log_m - log_u
+        posterior = 1.0 / (1.0 + np.exp(-np.clip(logit, -700, 700)))
+        weighted = posterior * counts
+        new_prior = float(np.clip(weighted.sum() / total, 1e-9, 1 - 1e-9))
+        new_m = [_level_shares(patterns[:, j], sizes[j], weighted) for j in range(n_comp)]
+        change = max(
+            [abs(new_prior - prior)] + [float(np.abs(nm - om).max()) for nm, om in zip(new_m, m, strict=True)]
+        )
+        m, prior = new_m, new_prior
+        if change < tolerance:
+            converged = True
+            break
+    return m, prior, iterations, converged
+
+
+def compress(g: Gamma) -> tuple[Gamma, Float]:
+    """Distinct rows of a gamma matrix and how often each occurs."""
+    if len(g) == 0:
+        return g, np.zeros(0)
+    patterns, counts = np.unique(g, axis=0, return_counts=True)
+    return patterns.astype(np.int8), counts.astype(np.float64)
+
+
+def train(
+    table: Table,
+    settings: Settings,
+    comparisons: Sequence[Comparison],
+    g: Gamma,
+    /,
+) -> FellegiSunterModel:
+    """Fit u by random sampling and m plus the prior by EM on the blocked pairs' gammas."""
+    u = estimate_u(table, comparisons, n_pairs=settings.u_sample_pairs, seed=settings.seed)
+    if len(g) == 0:
+        m = [_initial_m(len(uj)) for uj in u]
+        prior, iterations, converged = 0.5, 0, False
+    else:
+        patterns, counts = compress(g)
+        m, prior, iterations, converged = em(
+            patterns,
+            counts,
+            u,
+            max_iterations=settings.em_max_iterations,
+            tolerance=settings.em_tolerance,
+        )
+    # EM's prior is the match rate among *blocked* pairs, which depends on the blocking rules;
+    # the model keeps the rate among all pairs (matches are assumed to be blocked together)
+    prior = float(np.clip(prior * len(g) / max(_total_pairs(table), 1), 1e-12, 0.5))
+    return FellegiSunterModel(
+        comparisons=tuple(
+            ComparisonModel(c, tuple(mj.tolist()), tuple(uj.tolist()))
+            for c, mj, uj in zip(comparisons, m, u, strict=True)
+        ),
+        prior=prior,
+        settings=settings,
+        em_iterations=iterations,
+        converged=converged,
+    )

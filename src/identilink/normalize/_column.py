@@ -1,0 +1,88 @@
+"""Apply a scalar normaliser to a whole column, once per distinct value."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from identilink.errors import NormalizationError
+
+__all__ = ["ColumnReport", "normalize_column"]
+
+_MAX_EXAMPLES = 5
+
+
+@attrs.frozen
+class ColumnReport:
+    """What normalising one column did: how many values were rejected, with examples."""
+
+    column: str
+    role: str
+    n_values: int
+    n_null: int
+    n_invalid: int
+    examples: tuple[tuple[str, str], ...] = ()  # (raw value, reason)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "column": self.column,
+            "role": self.role,
+            "n_values": self.n_values,
+            "n_null": self.n_null,
+            "n_invalid": self.n_invalid,
+            "examples": [list(e) for e in self.examples],
+        }
+
+
+def _is_blank(value: object) -> bool:
+    return isinstance(value, str) and not value.strip()
+
+
+def normalize_column(
+    values: pd.Series,
+    func: Callable[[object], str],
+    /,
+    *,
+    column: str,
+    role: str,
+) -> tuple[npt.NDArray[np.object_], ColumnReport]:
+    """Normalise every value of ``values``; invalid ones become ``None`` and are counted.
+
+    ``func`` runs once per distinct non-null value, so repeated values cost nothing.
+    Returns an object array of normalised strings (``None`` for null or invalid) and a report.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped: list[str | None] = []
+    invalid_codes: list[int] = []
+    examples: list[tuple[str, str]] = []
+    for i, raw in enumerate(uniques):
+        if _is_blank(raw):
+            mapped.append(None)
+            continue
+        try:
+            mapped.append(func(raw))
+        except NormalizationError as exc:
+            mapped.append(None)
+            invalid_codes.append(i)
+            if len(examples) < _MAX_EXAMPLES:
+                examples.append((str(raw)[:200], exc.reason))
+    lookup = np.empty(len(mapped) + 1, dtype=object)
+    lookup[:-1] = mapped
+    lookup[-1] = None
+    out: npt.NDArray[np.object_] = lookup[codes]  # code -1 picks the trailing None
+    n_invalid = int(np.isin(codes, invalid_codes).sum()) if invalid_codes else 0
+    blank_codes = [i for i, raw in enumerate(uniques) if _is_blank(raw)]
+    n_blank = int(np.isin(codes, blank_codes).sum()) if blank_codes else 0
+    report = ColumnReport(
+        column=column,
+        role=role,
+        n_values=len(values),
+        n_null=int((codes < 0).sum()) + n_blank,
+        n_invalid=n_invalid,
+        examples=tuple(examples),
+    )
+    return out, report

@@ -1,0 +1,140 @@
+"""Text normalisers: case, accents, punctuation and whitespace, plus role-specific rules."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from identilink.errors import NormalizationError
+
+__all__ = [
+    "fold",
+    "normalize_gender",
+    "normalize_handle",
+    "normalize_id",
+    "normalize_name",
+    "normalize_postcode",
+    "normalize_street",
+    "normalize_text",
+]
+
+_NON_WORD = re.compile(r"[^\w\s]+")
+_SPACES = re.compile(r"\s+")
+_APOSTROPHES = re.compile(r"['’`´]")
+_HONORIFICS = frozenset(
+    "mr mrs ms miss mx dr prof sir dame rev fr herr frau mme mlle sr sra srta".split()
+)
+_SUFFIXES = frozenset("jr jnr snr sr ii iii iv phd md esq".split())
+_STREET_WORDS = {
+    "street": "st",
+    "road": "rd",
+    "avenue": "ave",
+    "av": "ave",
+    "drive": "dr",
+    "place": "pl",
+    "court": "ct",
+    "crescent": "cres",
+    "lane": "ln",
+    "boulevard": "blvd",
+    "highway": "hwy",
+    "terrace": "tce",
+    "parade": "pde",
+    "circuit": "cct",
+    "close": "cl",
+    "square": "sq",
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+}
+_GENDERS = {
+    "m": "m",
+    "male": "m",
+    "man": "m",
+    "f": "f",
+    "female": "f",
+    "woman": "f",
+    "w": "f",
+    "x": "x",
+    "nonbinary": "x",
+    "non-binary": "x",
+    "other": "x",
+}
+
+
+def _require_text(value: object) -> str:
+    if not isinstance(value, str):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if isinstance(value, float) and value.is_integer():
+                return str(int(value))
+            return str(value)
+        raise NormalizationError(value, f"expected text, got {type(value).__name__}")
+    return value
+
+
+def fold(value: str, /) -> str:
+    """Lower-case, strip accents, turn punctuation into spaces and collapse whitespace."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    text = _APOSTROPHES.sub("", stripped.casefold())
+    text = _NON_WORD.sub(" ", text).replace("_", " ")
+    return _SPACES.sub(" ", text).strip()
+
+
+def _non_empty(result: str, value: object) -> str:
+    if not result:
+        raise NormalizationError(value, "nothing left after normalisation")
+    return result
+
+
+def normalize_text(value: object, /) -> str:
+    """Generic text: :func:`fold`; empty results are an error."""
+    return _non_empty(fold(_require_text(value)), value)
+
+
+def normalize_name(value: object, /) -> str:
+    """A personal name: folded, honorifics (``Dr``) and suffixes (``Jr``) removed.
+
+    >>> normalize_name("  Dr. José  O'Brien Jr. ")
+    'jose obrien'
+    """
+    tokens = fold(_require_text(value)).split()
+    while len(tokens) > 1 and tokens[0] in _HONORIFICS:
+        tokens.pop(0)
+    while len(tokens) > 1 and tokens[-1] in _SUFFIXES:
+        tokens.pop()
+    return _non_empty(" ".join(tokens), value)
+
+
+def normalize_street(value: object, /) -> str:
+    """A street line: folded, with common street-type words abbreviated (``road`` -> ``rd``)."""
+    tokens = fold(_require_text(value)).split()
+    return _non_empty(" ".join(_STREET_WORDS.get(t, t) for t in tokens), value)
+
+
+def normalize_postcode(value: object, /) -> str:
+    """A postcode: upper-cased letters and digits only (``sw1a 1aa`` -> ``SW1A1AA``)."""
+    text = re.sub(r"[^0-9A-Za-z]", "", fold(_require_text(value))).upper()
+    return _non_empty(text, value)
+
+
+def normalize_id(value: object, /) -> str:
+    """An identifier such as a national id: upper-cased letters and digits only."""
+    return normalize_postcode(value)
+
+
+def normalize_gender(value: object, /) -> str:
+    """``m``, ``f`` or ``x`` from the usual spellings; anything else is an error."""
+    key = fold(_require_text(value))
+    try:
+        return _GENDERS[key]
+    except KeyError:
+        raise NormalizationError(value, "not a recognised gender") from None
+
+
+def normalize_handle(value: object, /) -> str:
+    """A social handle: case-folded, without a leading ``@`` or surrounding spaces."""
+    text = _require_text(value).strip().lstrip("@").casefold()
+    if not text or any(c.isspace() for c in text):
+        raise NormalizationError(value, "not a handle")
+    return text
