@@ -64,15 +64,17 @@ class _Timer:
         self.seconds[name] = round(time.perf_counter() - start, 4)
 
 
-def _resolve_settings(frames: list[pd.DataFrame], settings: Settings) -> tuple[Settings, frozenset[str]]:
+def _resolve_settings(
+    frames: list[pd.DataFrame], settings: Settings, columns: Mapping[str, str]
+) -> tuple[Settings, frozenset[str]]:
     """Fill in id column, roles, comparisons and blocking rules the settings leave open."""
-    columns = list(frames[0].columns)
-    id_column = settings.id_column if settings.id_column is not None else infer_id_column(columns)
-    explicit = frozenset(settings.roles or ())
+    names = list(frames[0].columns)
+    id_column = settings.id_column if settings.id_column is not None else infer_id_column(names)
+    explicit = frozenset(settings.roles or ()) | frozenset(columns)
     if settings.roles is None:
-        roles = infer_roles(frames[0], id_column=id_column)
+        roles = infer_roles(frames[0], id_column=id_column, overrides=columns)
     else:
-        roles = dict(settings.roles)
+        roles = dict(settings.roles) | dict(columns)
     comparisons = settings.comparisons
     if comparisons is None:
         comparisons = default_comparisons(list(roles))
@@ -120,6 +122,7 @@ def _run(
     settings: Settings | None,
     model: FellegiSunterModel | None,
     progress: bool,
+    columns: Mapping[str, str] | None,
 ) -> Result:
     timer = _Timer()
     if model is not None:
@@ -130,7 +133,7 @@ def _run(
     linking = len(frames) == 2
     with Progress(enabled=progress) as bar:
         with timer.stage("prepare"), bar.stage("normalising"):
-            settings, explicit = _resolve_settings(frames, settings)
+            settings, explicit = _resolve_settings(frames, settings, columns or {})
             assert settings.roles is not None and settings.blocking_rules is not None
             table = prepare(
                 frames,
@@ -238,16 +241,18 @@ def dedupe(
     settings: Settings | Mapping[str, Any] | None = None,
     *,
     model: FellegiSunterModel | None = None,
+    columns: Mapping[str, str] | None = None,
     progress: bool = False,
 ) -> Result:
     """Find the records of ``data`` that describe the same customer.
 
     ``data`` is a pandas or polars DataFrame, a pyarrow Table or an iterable of dicts. Without
     settings, roles are inferred from the columns and a model is trained unsupervised; pass a
-    trained ``model`` to score with it instead.
+    trained ``model`` to score with it instead. ``columns`` (role -> column) adds to or
+    overrides the roles, whether inferred or set in the settings.
     """
     frame = to_pandas(data, name="input")
-    return _run([frame], ["input"], _coerce_settings(settings), model, progress)
+    return _run([frame], ["input"], _coerce_settings(settings), model, progress, columns)
 
 
 def link(
@@ -257,6 +262,7 @@ def link(
     settings: Settings | Mapping[str, Any] | None = None,
     *,
     model: FellegiSunterModel | None = None,
+    columns: Mapping[str, str] | None = None,
     progress: bool = False,
 ) -> Result:
     """Find the records of ``left`` and ``right`` that describe the same customer.
@@ -265,4 +271,4 @@ def link(
     record ids must be unique within each input.
     """
     frames = [to_pandas(left, name="left"), to_pandas(right, name="right")]
-    return _run(frames, ["left", "right"], _coerce_settings(settings), model, progress)
+    return _run(frames, ["left", "right"], _coerce_settings(settings), model, progress, columns)
