@@ -28,7 +28,6 @@ from identilink.errors import (
 from identilink.model import ComparisonModel, FellegiSunterModel
 
 __all__ = [
-    "ROLES",
     "BlockingRule",
     "Comparison",
     "ComparisonModel",
@@ -42,13 +41,14 @@ __all__ = [
     "Level",
     "ModelError",
     "NormalizationError",
+    "ROLES",
     "Result",
     "Settings",
     "UnknownColumnError",
-    "__version__",
     "count_pairs",
     "dedupe",
     "link",
     "read_table",
     "write_table",
+    "__version__",
 ]

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from identilink import BlockingRule, IdentilinkWarning
+from identilink._table import prepare
+from identilink.blocking import block, count_pairs, pairs_between, pairs_within
+from identilink.config import Settings
+from tests.helpers import make_table
+
+
+def test_pairs_within_small() -> None:
+    codes = np.array([0, 1, 0, -1, 0, 1], dtype=np.int64)
+    a, b, big = pairs_within(codes)
+    assert sorted(zip(a.tolist(), b.tolist(), strict=True)) == [(0, 2), (0, 4), (1, 5), (2, 4)]
+    assert len(big) == 0
+
+
+def test_pairs_within_skips_oversized_blocks() -> None:
+    codes = np.array([0, 0, 0, 1, 1], dtype=np.int64)
+    a, b, big = pairs_within(codes, max_block_size=2)
+    assert list(zip(a.tolist(), b.tolist(), strict=True)) == [(3, 4)]
+    assert big.tolist() == [0]
+
+
+def test_pairs_between_only_crosses_sides() -> None:
+    codes = np.array([0, 0, 1, 0, 1, 1], dtype=np.int64)
+    right = np.array([False, False, False, True, True, True])
+    a, b, _ = pairs_between(codes, right)
+    assert sorted(zip(a.tolist(), b.tolist(), strict=True)) == [(0, 3), (1, 3), (2, 4), (2, 5)]
+
+
+ROWS = [
+    {"id": 1, "first_name": "anna", "last_name": "smith", "dob": "2000-01-01"},
+    {"id": 2, "first_name": "anna", "last_name": "smith", "dob": None},
+    {"id": 3, "first_name": "ann", "last_name": "smyth", "dob": "2000-01-01"},
+    {"id": 4, "first_name": "bob", "last_name": "jones", "dob": "1990-05-05"},
+]
+
+
+def test_block_or_of_rules_dedupes_pairs() -> None:
+    table = make_table(ROWS)
+    rules = [BlockingRule(["first_name", "last_name"]), BlockingRule(["soundex(last_name)"])]
+    result = block(table, rules, max_block_size=None)
+    pairs = set(zip(result.left.tolist(), result.right.tolist(), strict=True))
+    assert pairs == {(0, 1), (0, 2), (1, 2)}
+    stats = result.rule_stats
+    assert stats["pairs"].tolist() == [1, 3]
+    assert stats["new_pairs"].tolist() == [1, 2]
+    assert stats["cumulative_pairs"].tolist() == [1, 3]
+
+
+def test_block_warns_naming_the_rule() -> None:
+    table = make_table(ROWS)
+    with pytest.warns(IdentilinkWarning, match="soundex\\(last_name\\)"):
+        result = block(table, [BlockingRule(["soundex(last_name)"])], max_block_size=2)
+    assert result.oversized == {"soundex(last_name)": 1}
+
+
+def test_count_pairs_matches_generation() -> None:
+    table = make_table(ROWS)
+    rules = [BlockingRule(["first_name"]), BlockingRule(["dob"]), BlockingRule(["first(first_name, 1)"])]
+    counts = count_pairs(table, rules)
+    for rule, expected in zip(rules, counts["pairs"], strict=True):
+        assert len(block(table, [rule], max_block_size=None).left) == expected
+    assert counts["largest_block"].tolist() == [2, 2, 3]
+
+
+def test_link_blocking_counts_cross_pairs_only() -> None:
+    import pandas as pd
+
+    left = pd.DataFrame({"id": [1, 2], "last_name": ["smith", "smith"]})
+    right = pd.DataFrame({"id": [1, 2], "last_name": ["smith", "jones"]})
+    table = prepare([left, right], Settings(), {"last_name": "last_name"}, "id", names=["l", "r"])
+    assert count_pairs(table, [BlockingRule(["last_name"])])["pairs"].tolist() == [2]
+    result = block(table, [BlockingRule(["last_name"])], max_block_size=None)
+    assert sorted(zip(result.left.tolist(), result.right.tolist(), strict=True)) == [(0, 2), (1, 2)]
