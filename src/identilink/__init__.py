@@ -11,10 +11,9 @@ Records in, scored links, customer clusters and golden records out::
 from __future__ import annotations
 
 from identilink._io import read_table, write_table
-from identilink._pipeline import Result, dedupe, link
+from identilink._pipeline import Result, count_pairs, dedupe, link
 from identilink._table import IdentilinkWarning
 from identilink._version import __version__
-from identilink.blocking import count_pairs
 from identilink.config import ROLES, BlockingRule, Comparison, Key, Level, Settings
 from identilink.errors import (
     ConfigurationError,

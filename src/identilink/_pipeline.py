@@ -16,10 +16,11 @@ from identilink._io import to_pandas
 from identilink._progress import Progress
 from identilink._table import Table, prepare
 from identilink.blocking import block
+from identilink.blocking import count_pairs as count_rule_pairs
 from identilink.cluster import components
 from identilink.compare import gammas as compute_gammas
 from identilink.config import Comparison, Settings
-from identilink.errors import ConfigurationError, ModelError
+from identilink.errors import ConfigurationError, InputDataError, ModelError
 from identilink.golden import golden_records
 from identilink.model import FellegiSunterModel, train
 from identilink.roles import (
@@ -29,7 +30,7 @@ from identilink.roles import (
     infer_roles,
 )
 
-__all__ = ["Result", "dedupe", "link"]
+__all__ = ["Result", "count_pairs", "dedupe", "link"]
 
 _SIDES = np.array(["left", "right"], dtype=object)
 
@@ -68,6 +69,9 @@ def _resolve_settings(
     frames: list[pd.DataFrame], settings: Settings, columns: Mapping[str, str]
 ) -> tuple[Settings, frozenset[str]]:
     """Fill in id column, roles, comparisons and blocking rules the settings leave open."""
+    for frame, name in zip(frames, ("left", "right") if len(frames) == 2 else ("input",), strict=True):
+        if len(frame) == 0:
+            raise InputDataError(f"{name}: no records")
     names = list(frames[0].columns)
     id_column = settings.id_column if settings.id_column is not None else infer_id_column(names)
     explicit = frozenset(settings.roles or ()) | frozenset(columns)
@@ -75,6 +79,11 @@ def _resolve_settings(
         roles = infer_roles(frames[0], id_column=id_column, overrides=columns)
     else:
         roles = dict(settings.roles) | dict(columns)
+    if not roles:
+        raise InputDataError(
+            "no column could be given a role; name them with --column ROLE=COLUMN "
+            f"(columns: {names})"
+        )
     comparisons = settings.comparisons
     if comparisons is None:
         comparisons = default_comparisons(list(roles))
@@ -223,6 +232,25 @@ def _run(
         "seconds": timer.seconds,
     }
     return Result(pairs, clusters, golden, model, settings, report)
+
+
+def count_pairs(
+    data: object,
+    /,
+    settings: Settings | Mapping[str, Any] | None = None,
+    *,
+    columns: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Pairs each blocking rule would make on ``data``, and its largest block, without making them.
+
+    Use it before a run to find rules that are too loose (or, with ``max_block_size``, blocks
+    that would be skipped).
+    """
+    frame = to_pandas(data, name="input")
+    resolved, explicit = _resolve_settings([frame], _coerce_settings(settings) or Settings(), columns or {})
+    assert resolved.roles is not None and resolved.blocking_rules is not None
+    table = prepare([frame], resolved, resolved.roles, resolved.id_column, names=["input"], explicit_roles=explicit)
+    return count_rule_pairs(table, resolved.blocking_rules)
 
 
 def _coerce_settings(settings: Settings | Mapping[str, Any] | None) -> Settings | None:

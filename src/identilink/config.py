@@ -308,7 +308,7 @@ class Settings:
     default_region: str = "US"
     dayfirst: bool = True
     max_block_size: int = 5000
-    u_sample_pairs: int = 1_000_000
+    u_sample_pairs: int = 300000
     em_max_iterations: int = 100
     em_tolerance: float = 1e-7
     seed: int = 42

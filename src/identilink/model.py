@@ -29,7 +29,7 @@ from identilink.compare import gammas as compute_gammas
 from identilink.config import Comparison, Settings
 from identilink.errors import InputFileError, ModelError
 
-__all__ = ["MODEL_FORMAT", "MODEL_VERSION", "ComparisonModel", "FellegiSunterModel", "estimate_u", "train"]
+__all__ = ["MODEL_FORMAT", "MODEL_VERSION", "ComparisonModel", "FellegiSunterModel", "sample_gammas", "train"]
 
 MODEL_FORMAT = "identilink.fellegi_sunter"
 MODEL_VERSION = 1
@@ -244,14 +244,25 @@ def _total_pairs(table: Table) -> int:
     return (table.n - n_right) * n_right
 
 
-def estimate_u(
+def sample_gammas(
     table: Table, comparisons: Sequence[Comparison], /, *, n_pairs: int, seed: int
-) -> list[Float]:
-    """u per level of each comparison, from the level shares among random record pairs."""
+) -> Gamma:
+    """Gammas of random record pairs (all pairs when there are fewer than ``n_pairs``)."""
     rng = np.random.default_rng(seed)
     a, b = _sample_pairs(table, n_pairs, rng)
-    g = compute_gammas(table, comparisons, a, b)
-    return [_level_shares(g[:, j], len(c.levels) + 1) for j, c in enumerate(comparisons)]
+    return compute_gammas(table, comparisons, a, b)
+
+
+def _log_likelihoods(patterns: Gamma, params: Sequence[Float]) -> Float:
+    out = np.zeros(len(patterns))
+    for j, p in enumerate(params):
+        out += np.append(np.log(np.maximum(p, _FLOOR)), 0.0)[patterns[:, j]]
+    return out
+
+
+def _posterior(patterns: Gamma, m: Sequence[Float], u: Sequence[Float], prior: float) -> Float:
+    logit = np.log(prior) - np.log1p(-prior) + _log_likelihoods(patterns, m) - _log_likelihoods(patterns, u)
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(logit, -700, 700))), dtype=np.float64)
 
 
 def _initial_m(size: int) -> Float:
@@ -274,25 +285,17 @@ def em(
 
     Returns ``(m per comparison, prior, iterations, converged)``.
     """
-    n_comp = patterns.shape[1]
     sizes = [len(uj) for uj in u]
     m = [_initial_m(s) for s in sizes]
-    log_u = np.zeros(len(patterns))
-    for j in range(n_comp):
-        log_u += np.append(np.log(np.maximum(u[j], _FLOOR)), 0.0)[patterns[:, j]]
     total = counts.sum()
     iterations, converged = 0, False
     for iterations in range(1, max_iterations + 1):  # noqa: B007 - reported after the loop
-        log_m = np.zeros(len(patterns))
-        for j in range(n_comp):
-            log_m += np.append(np.log(np.maximum(m[j], _FLOOR)), 0.0)[patterns[:, j]]
-        logit = np.log(prior) - np.log1p(-prior) + log_m - log_u
-        posterior = 1.0 / (1.0 + np.exp(-np.clip(logit, -700, 700)))
-        weighted = posterior * counts
+        weighted = _posterior(patterns, m, u, prior) * counts
         new_prior = float(np.clip(weighted.sum() / total, 1e-9, 1 - 1e-9))
-        new_m = [_level_shares(patterns[:, j], sizes[j], weighted) for j in range(n_comp)]
+        new_m = [_level_shares(patterns[:, j], size, weighted) for j, size in enumerate(sizes)]
         change = max(
-            [abs(new_prior - prior)] + [float(np.abs(nm - om).max()) for nm, om in zip(new_m, m, strict=True)]
+            [abs(new_prior - prior)]
+            + [float(np.abs(nm - om).max()) for nm, om in zip(new_m, m, strict=True)]
         )
         m, prior = new_m, new_prior
         if change < tolerance:
@@ -302,11 +305,23 @@ def em(
 
 
 def compress(g: Gamma) -> tuple[Gamma, Float]:
-    """Distinct rows of a gamma matrix and how often each occurs."""
+    """Distinct rows of a gamma matrix and how often each occurs.
+
+    Rows are packed into one integer (mixed radix over each column's range) so that a 1-D
+    ``np.unique`` does the work; very wide matrices fall back to ``np.unique(axis=0)``.
+    """
     if len(g) == 0:
         return g, np.zeros(0)
-    patterns, counts = np.unique(g, axis=0, return_counts=True)
-    return patterns.astype(np.int8), counts.astype(np.float64)
+    shifted = g.astype(np.int64) + 1  # null (-1) becomes 0
+    radices = shifted.max(axis=0) + 1
+    if float(np.prod(radices.astype(np.float64))) >= 2.0**62:
+        patterns, counts = np.unique(g, axis=0, return_counts=True)
+        return patterns.astype(np.int8), counts.astype(np.float64)
+    packed = np.zeros(len(g), dtype=np.int64)
+    for j in range(g.shape[1]):
+        packed = packed * radices[j] + shifted[:, j]
+    _, first, counts = np.unique(packed, return_index=True, return_counts=True)
+    return g[first].astype(np.int8), counts.astype(np.float64)
 
 
 def train(
@@ -316,23 +331,41 @@ def train(
     g: Gamma,
     /,
 ) -> FellegiSunterModel:
-    """Fit u by random sampling and m plus the prior by EM on the blocked pairs' gammas."""
-    u = estimate_u(table, comparisons, n_pairs=settings.u_sample_pairs, seed=settings.seed)
-    if len(g) == 0:
-        m = [_initial_m(len(uj)) for uj in u]
-        prior, iterations, converged = 0.5, 0, False
+    """Fit u by random sampling and m plus the prior by EM on the blocked pairs' gammas.
+
+    Random pairs hold a few matches, which inflate u where data are small. So after a first
+    EM, u is re-estimated with each random pair weighted by its probability of being a
+    non-match, and EM runs once more with the corrected u.
+    """
+    sample, sample_counts = compress(
+        sample_gammas(table, comparisons, n_pairs=settings.u_sample_pairs, seed=settings.seed)
+    )
+    sizes = [len(c.levels) + 1 for c in comparisons]
+
+    def shares(weights: Float) -> list[Float]:
+        return [_level_shares(sample[:, j], size, weights) for j, size in enumerate(sizes)]
+
+    u = shares(sample_counts)
+    total = max(_total_pairs(table), 1)
+    if len(g) == 0 or len(sample) == 0:
+        m = [_initial_m(size) for size in sizes]
+        prior, iterations, converged = 1.0 / total, 0, False
     else:
         patterns, counts = compress(g)
-        m, prior, iterations, converged = em(
-            patterns,
-            counts,
-            u,
-            max_iterations=settings.em_max_iterations,
-            tolerance=settings.em_tolerance,
-        )
-    # EM's prior is the match rate among *blocked* pairs, which depends on the blocking rules;
-    # the model keeps the rate among all pairs (matches are assumed to be blocked together)
-    prior = float(np.clip(prior * len(g) / max(_total_pairs(table), 1), 1e-12, 0.5))
+        for round_ in range(2):
+            m, blocked_prior, iterations, converged = em(
+                patterns,
+                counts,
+                u,
+                max_iterations=settings.em_max_iterations,
+                tolerance=settings.em_tolerance,
+            )
+            # EM's prior is the match rate among *blocked* pairs, which depends on the
+            # blocking rules; the model keeps the rate among all pairs (matches are assumed
+            # to be blocked together)
+            prior = float(np.clip(blocked_prior * len(g) / total, 1e-12, 0.5))
+            if round_ == 0:
+                u = shares(sample_counts * (1.0 - _posterior(sample, m, u, prior)))
     return FellegiSunterModel(
         comparisons=tuple(
             ComparisonModel(c, tuple(mj.tolist()), tuple(uj.tolist()))

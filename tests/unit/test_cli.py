@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from identilink.cli import main
+
+ROWS = pd.DataFrame(
+    {
+        "id": ["a1", "a2", "b1", "b2", "c1"],
+        "given_name": ["Anna", "anna", "Bob", "Bob", "Carla"],
+        "surname": ["Smith", "Smith", "Jones", "Jones", "Diaz"],
+        "mail": ["a@x.com", "A@x.com", "bob@y.org", "bob@y.org", "bad-email"],
+        "birth": ["2000-01-01", "2000-01-01", "1990-05-05", "1990-05-05", "1985-03-03"],
+    }
+)
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    path = tmp_path / "in.csv"
+    ROWS.to_csv(path, index=False)
+    return path
+
+
+def test_dedupe_writes_every_output(data: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "out" / "clusters.csv"
+    code = main(
+        [
+            "dedupe",
+            str(data),
+            "--out",
+            str(out),
+            "--golden",
+            str(tmp_path / "golden.parquet"),
+            "--pairs",
+            str(tmp_path / "pairs.csv"),
+            "--report",
+            str(tmp_path / "report.json"),
+            "--save-model",
+            str(tmp_path / "model.json"),
+            "--column",
+            "email=mail",
+            "--column",
+            "dob=birth",
+            "--quiet",
+        ]
+    )
+    assert code == 0
+    assert capsys.readouterr().err == ""
+    clusters = pd.read_csv(out)
+    assert list(clusters.columns) == ["record_id", "cluster_id"]
+    groups = {frozenset(g) for _, g in clusters.groupby("cluster_id")["record_id"]}
+    assert groups == {frozenset({"a1", "a2"}), frozenset({"b1", "b2"}), frozenset({"c1"})}
+    assert len(pd.read_parquet(tmp_path / "golden.parquet")) == 3
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["roles"]["email"] == "mail" and report["n_rejected_values"] == 1
+    # the saved model scores the same file again
+    again = tmp_path / "again.csv"
+    assert main(["dedupe", str(data), "--out", str(again), "--model", str(tmp_path / "model.json"), "--quiet"]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(again), clusters)
+
+
+def test_summary_and_rejects_on_stderr(data: Path, tmp_path: Path, capsys) -> None:
+    assert main(["dedupe", str(data), "--out", str(tmp_path / "c.csv"), "--column", "email=mail"]) == 0
+    err = capsys.readouterr().err
+    assert "5 records" in err
+    assert "malformed email value(s) in column 'mail'" in err
+
+
+def test_link_has_source_column(data: Path, tmp_path: Path) -> None:
+    right = tmp_path / "right.parquet"
+    ROWS.iloc[[1, 3]].to_parquet(right)
+    out = tmp_path / "c.csv"
+    assert main(["link", str(data), str(right), "--out", str(out), "--quiet", "--threshold", "0.5"]) == 0
+    clusters = pd.read_csv(out)
+    assert list(clusters.columns) == ["record_id", "source", "cluster_id"]
+    assert set(clusters["source"]) == {"left", "right"}
+
+
+def test_config_file(data: Path, tmp_path: Path) -> None:
+    config = tmp_path / "settings.toml"
+    config.write_text(
+        'id_column = "id"\nblocking_rules = [["last_name"]]\nthreshold = 0.8\n'
+        '[roles]\nfirst_name = "given_name"\nlast_name = "surname"\n'
+    )
+    out = tmp_path / "c.csv"
+    assert main(["dedupe", str(data), "--out", str(out), "--config", str(config), "--quiet"]) == 0
+
+
+def _bad_inputs(tmp_path: Path) -> list[tuple[list[str], str]]:
+    missing_ids = tmp_path / "missing_ids.csv"
+    pd.DataFrame({"id": ["1", None], "email": ["a@x.com", "b@x.com"]}).to_csv(missing_ids, index=False)
+    dup_ids = tmp_path / "dup_ids.csv"
+    pd.DataFrame({"id": ["1", "1"], "email": ["a@x.com", "b@x.com"]}).to_csv(dup_ids, index=False)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("id,email\n")
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes("id,last_name\n1,Müller\n2,Mueller\n".encode("latin-1"))
+    all_null = tmp_path / "all_null.csv"
+    all_null.write_text("id,email\n1,\n2,\n")
+    corrupt = tmp_path / "corrupt.parquet"
+    corrupt.write_bytes(b"not parquet at all")
+    bad_toml = tmp_path / "bad.toml"
+    bad_toml.write_text("threshold = = 1")
+    return [
+        (["dedupe", str(tmp_path / "nope.csv")], "no such file"),
+        (["dedupe", str(tmp_path / "x.xlsx")], "unsupported file type"),
+        (["dedupe", str(missing_ids)], "record id is missing"),
+        (["dedupe", str(dup_ids)], "duplicate record id"),
+        (["dedupe", str(empty)], "empty"),
+        (["dedupe", str(header_only)], "no records"),
+        (["dedupe", str(latin1)], "not valid utf-8"),
+        (["dedupe", str(all_null), "--column", "email=email"], "no usable values"),
+        (["dedupe", str(corrupt)], "cannot read as parquet"),
+        (["dedupe", str(missing_ids), "--column", "email=mail"], "not in the input"),
+        (["dedupe", str(missing_ids), "--column", "colour=email"], "unknown role"),
+        (["dedupe", str(missing_ids), "--column", "email"], "ROLE=COLUMN"),
+        (["dedupe", str(missing_ids), "--id-column", "key"], "id column 'key'"),
+        (["dedupe", str(missing_ids), "--threshold", "2"], "threshold"),
+        (["dedupe", str(missing_ids), "--config", str(bad_toml)], "not valid TOML"),
+        (["dedupe", str(missing_ids), "--model", str(bad_toml)], "not valid JSON"),
+    ]
+
+
+def test_bad_input_is_one_line_exit_2(tmp_path: Path, capsys) -> None:
+    for args, message in _bad_inputs(tmp_path):
+        code = main([*args, "--out", str(tmp_path / "o.csv"), "--quiet"])
+        err = capsys.readouterr().err
+        assert code == 2, args
+        assert err.count("\n") == 1 and err.startswith("identilink: error:"), err
+        assert message.lower() in err.lower(), (message, err)
+        assert "Traceback" not in err
+
+
+def test_latin1_input_with_encoding_option(tmp_path: Path) -> None:
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes("id,last_name\n1,Müller\n2,Müller\n".encode("latin-1"))
+    out = tmp_path / "o.csv"
+    assert main(["dedupe", str(latin1), "--encoding", "latin-1", "--out", str(out), "--quiet"]) == 0
+
+
+def test_usage_errors_exit_2(capsys) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["dedupe"])
+    assert info.value.code == 2
+
+
+def test_console_script_runs_as_module(data: Path, tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "identilink", "dedupe", str(data), "--out", str(tmp_path / "c.csv")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "records" in proc.stderr

@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+
+import identilink
+from identilink import (
+    ConfigurationError,
+    FellegiSunterModel,
+    InputDataError,
+    Settings,
+    UnknownColumnError,
+)
+
+ROWS = [
+    {"id": "a1", "first_name": "Anna", "last_name": "Smith", "email": "anna.smith@x.com", "dob": "2000-01-01"},
+    {"id": "a2", "first_name": "anna", "last_name": "smith", "email": "ANNA.SMITH@x.com", "dob": "2000-01-01"},
+    {"id": "a3", "first_name": "Ana", "last_name": "Smith", "email": "anna.smith@x.com", "dob": "01/01/2000"},
+    {"id": "b1", "first_name": "Bob", "last_name": "Jones", "email": "bob@y.org", "dob": "1990-05-05"},
+    {"id": "b2", "first_name": "Robert", "last_name": "Jones", "email": "bob@y.org", "dob": "1990-05-05"},
+    {"id": "c1", "first_name": "Carla", "last_name": "Diaz", "email": "carla@z.net", "dob": "1985-03-03"},
+    {"id": "d1", "first_name": "Dan", "last_name": "Wu", "email": "not-an-email", "dob": "1970-07-07"},
+]
+
+
+def _clusters(result: identilink.Result) -> set[frozenset[str]]:
+    groups = result.clusters.groupby("cluster_id")["record_id"]
+    return {frozenset(g) for _, g in groups}
+
+
+EXPECTED = {frozenset({"a1", "a2", "a3"}), frozenset({"b1", "b2"}), frozenset({"c1"}), frozenset({"d1"})}
+
+
+@pytest.mark.parametrize(
+    "convert",
+    [
+        lambda rows: pd.DataFrame(rows),
+        lambda rows: pl.DataFrame(rows),
+        lambda rows: pa.Table.from_pylist(rows),
+        lambda rows: iter(rows),
+    ],
+    ids=["pandas", "polars", "pyarrow", "dicts"],
+)
+def test_dedupe_accepts_every_input_kind(convert: object) -> None:
+    result = identilink.dedupe(convert(ROWS), {"must_link": [["email"]]})  # type: ignore[operator]
+    assert _clusters(result) == EXPECTED
+    assert list(result.clusters.columns) == ["record_id", "cluster_id"]
+    assert set(result.pairs.columns) >= {"left_id", "right_id", "match_weight", "match_probability"}
+    assert len(result.golden) == 4
+
+
+def test_malformed_value_compares_as_null_and_is_counted() -> None:
+    result = identilink.dedupe(ROWS)
+    assert result.report["n_rejected_values"] == 1
+    [rejected] = result.report["rejected_values"]
+    assert rejected["role"] == "email" and rejected["examples"][0][0] == "not-an-email"
+    assert len(result.clusters) == len(ROWS)  # nothing dropped
+
+
+def test_golden_record_values_come_from_records() -> None:
+    result = identilink.dedupe(ROWS, {"must_link": [["email"]]})
+    golden = result.golden.set_index("cluster_id")
+    row = golden.loc["a1"]
+    assert row["n_records"] == 3
+    assert row["first_name"] in {"Anna", "anna"}
+    assert row["email__source"] in {"a1", "a2", "a3"}
+
+
+def test_link_only_pairs_across_sources() -> None:
+    left, right = ROWS[:4], ROWS[4:] + [dict(ROWS[0], id="z9")]
+    result = identilink.link(left, right)
+    assert set(result.clusters["source"]) == {"left", "right"}
+    assert set(result.pairs["left_id"]) <= {r["id"] for r in left}
+    assert set(result.pairs["right_id"]) <= {r["id"] for r in right}
+    clusters = result.clusters.set_index(["source", "record_id"])["cluster_id"]
+    assert clusters[("left", "a1")] == clusters[("right", "z9")]
+
+
+def test_model_round_trips_and_rescores_identically(tmp_path) -> None:
+    first = identilink.dedupe(ROWS)
+    path = tmp_path / "model.json"
+    first.model.save(path)
+    model = FellegiSunterModel.load(path)
+    assert model == first.model
+    second = identilink.dedupe(ROWS, model=model)
+    pd.testing.assert_frame_equal(first.pairs, second.pairs)
+
+
+def test_explicit_settings_and_column_overrides() -> None:
+    frame = pd.DataFrame(ROWS).rename(columns={"email": "contact"})
+    result = identilink.dedupe(frame, columns={"email": "contact"})
+    assert result.settings.roles is not None and result.settings.roles["email"] == "contact"
+    settings = Settings(
+        id_column="id",
+        roles={"first_name": "first_name", "last_name": "last_name"},
+        blocking_rules=[["last_name"]],
+        comparisons=[{"role": "first_name", "levels": ["exact"]}],
+    )
+    result = identilink.dedupe(frame, settings)
+    assert result.report["n_candidate_pairs"] == 4  # smith x3 + jones x1
+
+
+@pytest.mark.parametrize(
+    ("data", "settings", "error", "match"),
+    [
+        ([], None, InputDataError, "no records"),
+        (ROWS + [dict(ROWS[0])], None, InputDataError, "duplicate record id 'a1'"),
+        ([dict(ROWS[0], id=None), *ROWS[1:]], None, InputDataError, "record id is missing in row 0"),
+        (ROWS, {"id_column": "nope"}, UnknownColumnError, "id column 'nope'"),
+        (ROWS, {"roles": {"email": "mail"}}, UnknownColumnError, "mail"),
+        (ROWS, {"roles": {"colour": "email"}}, ConfigurationError, "unknown role"),
+        ([{"id": 1, "x": None}, {"id": 2, "x": None}], None, InputDataError, "no column could be given a role"),
+        (
+            [{"id": 1, "email": None}, {"id": 2, "email": ""}],
+            {"roles": {"email": "email"}},
+            InputDataError,
+            "has no usable values",
+        ),
+        ("file.csv", None, InputDataError, "read_table"),
+        (42, None, InputDataError, "must be a pandas"),
+    ],
+)
+def test_bad_input_is_one_clear_error(data, settings, error, match) -> None:
+    with pytest.raises(error, match=match):
+        identilink.dedupe(data, settings)
+
+
+def test_all_null_inferred_column_is_ignored_with_a_warning() -> None:
+    rows = [dict(r, phone=None) for r in ROWS]
+    with pytest.warns(identilink.IdentilinkWarning, match="'phone'"):
+        result = identilink.dedupe(rows, {"roles": None})
+    assert "phone" not in (result.model.settings.roles or {}) or "phone" in result.report["skipped_roles"]
+
+
+def test_empty_result_when_nothing_blocks() -> None:
+    rows = [{"id": i, "email": f"user{i}@x{i}.com"} for i in range(5)]
+    result = identilink.dedupe(rows)
+    assert result.report["n_candidate_pairs"] == 0
+    assert result.clusters["cluster_id"].nunique() == 5
