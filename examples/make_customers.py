@@ -13,26 +13,162 @@ import csv
 import random
 from pathlib import Path
 
-FIRST = (
-    "james mary robert patricia john jennifer michael linda david elizabeth william barbara "
-    "richard susan joseph jessica thomas sarah charles karen christopher lisa daniel nancy "
-    "matthew betty anthony margaret mark sandra donald ashley steven kimberly paul emily andrew "
-    "donna joshua michelle kenneth carol kevin amanda brian melissa george deborah timothy "
-    "stephanie ronald rebecca edward sharon jason laura jeffrey cynthia ryan kathleen jacob amy"
-).split()
-LAST = (
-    "smith johnson williams brown jones garcia miller davis rodriguez martinez hernandez lopez "
-    "gonzalez wilson anderson thomas taylor moore jackson martin lee perez thompson white harris "
-    "sanchez clark ramirez lewis robinson walker young allen king wright scott torres nguyen hill "
-    "flores green adams nelson baker hall rivera campbell mitchell carter roberts kowalczyk "
-    "oconnor fitzgerald nakamura okafor lindqvist"
-).split()
-NICK = {"robert": "bob", "william": "bill", "elizabeth": "liz", "james": "jim", "michael": "mike",
-        "jennifer": "jen", "christopher": "chris", "margaret": "peggy", "richard": "rick"}
-STREETS = "oak maple cedar pine elm washington lake hill park river spring church".split()
+FIRST = [
+    "james",
+    "mary",
+    "robert",
+    "patricia",
+    "john",
+    "jennifer",
+    "michael",
+    "linda",
+    "david",
+    "elizabeth",
+    "william",
+    "barbara",
+    "richard",
+    "susan",
+    "joseph",
+    "jessica",
+    "thomas",
+    "sarah",
+    "charles",
+    "karen",
+    "christopher",
+    "lisa",
+    "daniel",
+    "nancy",
+    "matthew",
+    "betty",
+    "anthony",
+    "margaret",
+    "mark",
+    "sandra",
+    "donald",
+    "ashley",
+    "steven",
+    "kimberly",
+    "paul",
+    "emily",
+    "andrew",
+    "donna",
+    "joshua",
+    "michelle",
+    "kenneth",
+    "carol",
+    "kevin",
+    "amanda",
+    "brian",
+    "melissa",
+    "george",
+    "deborah",
+    "timothy",
+    "stephanie",
+    "ronald",
+    "rebecca",
+    "edward",
+    "sharon",
+    "jason",
+    "laura",
+    "jeffrey",
+    "cynthia",
+    "ryan",
+    "kathleen",
+    "jacob",
+    "amy",
+]
+LAST = [
+    "smith",
+    "johnson",
+    "williams",
+    "brown",
+    "jones",
+    "garcia",
+    "miller",
+    "davis",
+    "rodriguez",
+    "martinez",
+    "hernandez",
+    "lopez",
+    "gonzalez",
+    "wilson",
+    "anderson",
+    "thomas",
+    "taylor",
+    "moore",
+    "jackson",
+    "martin",
+    "lee",
+    "perez",
+    "thompson",
+    "white",
+    "harris",
+    "sanchez",
+    "clark",
+    "ramirez",
+    "lewis",
+    "robinson",
+    "walker",
+    "young",
+    "allen",
+    "king",
+    "wright",
+    "scott",
+    "torres",
+    "nguyen",
+    "hill",
+    "flores",
+    "green",
+    "adams",
+    "nelson",
+    "baker",
+    "hall",
+    "rivera",
+    "campbell",
+    "mitchell",
+    "carter",
+    "roberts",
+    "kowalczyk",
+    "oconnor",
+    "fitzgerald",
+    "nakamura",
+    "okafor",
+    "lindqvist",
+]
+NICK = {
+    "robert": "bob",
+    "william": "bill",
+    "elizabeth": "liz",
+    "james": "jim",
+    "michael": "mike",
+    "jennifer": "jen",
+    "christopher": "chris",
+    "margaret": "peggy",
+    "richard": "rick",
+}
+STREETS = [
+    "oak",
+    "maple",
+    "cedar",
+    "pine",
+    "elm",
+    "washington",
+    "lake",
+    "hill",
+    "park",
+    "river",
+    "spring",
+    "church",
+]
 TYPES = [("street", "st"), ("avenue", "ave"), ("road", "rd"), ("drive", "dr")]
-CITIES = [("springfield", "62701"), ("riverton", "82501"), ("fairview", "37062"),
-          ("greenville", "29601"), ("madison", "53703"), ("georgetown", "78626")]
+CITIES = [
+    ("springfield", "62701"),
+    ("riverton", "82501"),
+    ("fairview", "37062"),
+    ("greenville", "29601"),
+    ("madison", "53703"),
+    ("georgetown", "78626"),
+]
 DOMAINS = ["gmail.com", "yahoo.com", "outlook.com", "example.org"]
 
 
@@ -78,21 +214,23 @@ def main(n_people: int = 400, seed: int = 7) -> None:
                 if rng.random() < 0.3:
                     em = em.upper() if rng.random() < 0.5 else ""
                 if rng.random() < 0.3:
-                    st = " ".join(street.split()[:-1] + [dict(TYPES)[street.split()[-1]]])
+                    st = " ".join([*street.split()[:-1], dict(TYPES)[street.split()[-1]]])
             fmt = rng.choice(["({}) {}-{}", "{}-{}-{}", "+1 {} {} {}", "{}{}{}"])
             phone = fmt.format(ph[:3], ph[3:6], ph[6:]) if rng.random() > 0.15 else ""
             date = rng.choice(["{0:04d}-{1:02d}-{2:02d}", "{1:02d}/{2:02d}/{0:04d}"]).format(*dob)
-            rows.append({
-                "customer_id": f"C{rid}",
-                "first_name": fn.title(),
-                "last_name": ln.title(),
-                "email": em,
-                "phone": phone,
-                "date_of_birth": date if rng.random() > 0.1 else "",
-                "street": st.title(),
-                "city": city.title(),
-                "zip": zipcode,
-            })
+            rows.append(
+                {
+                    "customer_id": f"C{rid}",
+                    "first_name": fn.title(),
+                    "last_name": ln.title(),
+                    "email": em,
+                    "phone": phone,
+                    "date_of_birth": date if rng.random() > 0.1 else "",
+                    "street": st.title(),
+                    "city": city.title(),
+                    "zip": zipcode,
+                }
+            )
             links.append({"customer_id": f"C{rid}", "person": person})
             rid += 1
     order = list(range(len(rows)))

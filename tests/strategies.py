@@ -26,7 +26,13 @@ def records(draw: st.DrawFn, min_size: int = 2, max_size: int = 25) -> list[dict
     for i in range(n):
         if i == 0:  # one complete row, so no role is entirely empty
             rows.append(
-                {"id": 0, "first_name": firsts[0], "last_name": lasts[0], "dob": dobs[0], "postcode": posts[0]}
+                {
+                    "id": 0,
+                    "first_name": firsts[0],
+                    "last_name": lasts[0],
+                    "dob": dobs[0],
+                    "postcode": posts[0],
+                }
             )
             continue
         rows.append(

@@ -27,6 +27,7 @@ from identilink.errors import (
 from identilink.model import ComparisonModel, FellegiSunterModel
 
 __all__ = [
+    "ROLES",
     "BlockingRule",
     "Comparison",
     "ComparisonModel",
@@ -40,14 +41,13 @@ __all__ = [
     "Level",
     "ModelError",
     "NormalizationError",
-    "ROLES",
     "Result",
     "Settings",
     "UnknownColumnError",
+    "__version__",
     "count_pairs",
     "dedupe",
     "link",
     "read_table",
     "write_table",
-    "__version__",
 ]

@@ -20,9 +20,7 @@ def to_pandas(data: object, /, *, name: str = "input") -> pd.DataFrame:
     """A pandas DataFrame from a pandas/polars DataFrame, a pyarrow Table or dict rows."""
     if isinstance(data, pd.DataFrame):
         frame = data
-    elif type(data).__module__.startswith("polars"):
-        frame = data.to_pandas()  # type: ignore[attr-defined]
-    elif type(data).__module__.startswith("pyarrow"):
+    elif type(data).__module__.startswith("polars") or type(data).__module__.startswith("pyarrow"):
         frame = data.to_pandas()  # type: ignore[attr-defined]
     elif isinstance(data, str | bytes | Path):
         raise InputDataError(

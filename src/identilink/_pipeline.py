@@ -69,7 +69,9 @@ def _resolve_settings(
     frames: list[pd.DataFrame], settings: Settings, columns: Mapping[str, str]
 ) -> tuple[Settings, frozenset[str]]:
     """Fill in id column, roles, comparisons and blocking rules the settings leave open."""
-    for frame, name in zip(frames, ("left", "right") if len(frames) == 2 else ("input",), strict=True):
+    for frame, name in zip(
+        frames, ("left", "right") if len(frames) == 2 else ("input",), strict=True
+    ):
         if len(frame) == 0:
             raise InputDataError(f"{name}: no records")
     names = list(frames[0].columns)
@@ -104,7 +106,9 @@ def _usable(settings: Settings, table: Table) -> tuple[tuple[Comparison, ...], l
     """Comparisons whose role survived preparation; others are reported as skipped."""
     assert settings.comparisons is not None
     skipped = [c.role for c in settings.comparisons if c.role not in table.values]
-    unknown = [c.role for c in settings.comparisons if settings.roles and c.role not in settings.roles]
+    unknown = [
+        c.role for c in settings.comparisons if settings.roles and c.role not in settings.roles
+    ]
     if unknown:
         raise ConfigurationError(
             f"comparison(s) for role(s) {unknown} have no column; map them in roles"
@@ -112,7 +116,9 @@ def _usable(settings: Settings, table: Table) -> tuple[tuple[Comparison, ...], l
     return tuple(c for c in settings.comparisons if c.role in table.values), skipped
 
 
-def _must_link(table: Table, settings: Settings, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
+def _must_link(
+    table: Table, settings: Settings, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
+) -> npt.NDArray[np.object_]:
     rule = np.full(len(a), "", dtype=object)
     for roles in settings.must_link:
         if not all(r in table.values for r in roles):
@@ -143,7 +149,8 @@ def _run(
     with Progress(enabled=progress) as bar:
         with timer.stage("prepare"), bar.stage("normalising"):
             settings, explicit = _resolve_settings(frames, settings, columns or {})
-            assert settings.roles is not None and settings.blocking_rules is not None
+            assert settings.roles is not None
+            assert settings.blocking_rules is not None
             table = prepare(
                 frames,
                 settings,
@@ -247,9 +254,19 @@ def count_pairs(
     that would be skipped).
     """
     frame = to_pandas(data, name="input")
-    resolved, explicit = _resolve_settings([frame], _coerce_settings(settings) or Settings(), columns or {})
-    assert resolved.roles is not None and resolved.blocking_rules is not None
-    table = prepare([frame], resolved, resolved.roles, resolved.id_column, names=["input"], explicit_roles=explicit)
+    resolved, explicit = _resolve_settings(
+        [frame], _coerce_settings(settings) or Settings(), columns or {}
+    )
+    assert resolved.roles is not None
+    assert resolved.blocking_rules is not None
+    table = prepare(
+        [frame],
+        resolved,
+        resolved.roles,
+        resolved.id_column,
+        names=["input"],
+        explicit_roles=explicit,
+    )
     return count_rule_pairs(table, resolved.blocking_rules)
 
 

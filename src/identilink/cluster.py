@@ -22,7 +22,7 @@ def components(n: int, a: Index, b: Index, /) -> Index:
     _, first = np.unique(labels, return_index=True)
     rank = np.empty(len(first), dtype=np.int64)
     rank[np.argsort(first)] = np.arange(len(first))
-    return rank[labels]
+    return np.asarray(rank[labels], dtype=np.int64)
 
 
 def reference_components(n: int, a: Index, b: Index, /) -> Index:

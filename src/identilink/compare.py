@@ -40,7 +40,9 @@ SCORERS: dict[str, tuple[Callable[..., float], Callable[..., float], bool]] = {
 _EPS = 1e-9
 
 
-def _passes(kind: str, score: float | npt.NDArray[np.float64], threshold: float) -> npt.NDArray[np.bool_]:
+def _passes(
+    kind: str, score: float | npt.NDArray[np.float64], threshold: float
+) -> npt.NDArray[np.bool_]:
     if SCORERS[kind][2]:
         return np.asarray(score >= threshold - _EPS)
     return np.asarray(score <= threshold + _EPS)
@@ -70,7 +72,7 @@ def _email_local_codes(table: Table, role: str) -> Index:
 def gamma(table: Table, comparison: Comparison, a: Index, b: Index, /) -> Gamma:
     """Gamma of one comparison for the pairs ``(a[i], b[i])``."""
     role = comparison.role
-    codes, uniques = table.codes(role)
+    codes, _uniques = table.codes(role)
     ca, cb = codes[a], codes[b]
     out = np.full(len(a), len(comparison.levels), dtype=np.int8)
     undecided = (ca >= 0) & (cb >= 0)
@@ -80,9 +82,7 @@ def gamma(table: Table, comparison: Comparison, a: Index, b: Index, /) -> Gamma:
         rows = np.flatnonzero(undecided)
         if len(rows) == 0:
             break
-        hit = _level_hits(
-            table, comparison, level, a[rows], b[rows], rows, len(a), metric_cache
-        )
+        hit = _level_hits(table, comparison, level, a[rows], b[rows], rows, len(a), metric_cache)
         out[rows[hit]] = index
         undecided[rows[hit]] = False
     return out

@@ -276,6 +276,10 @@ def _to_roles(roles: Mapping[str, str]) -> dict[str, str]:
     return roles
 
 
+def _to_role_sets(rules: Sequence[Sequence[str]]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(r) for r in rules)
+
+
 def _check_probability(instance: Settings, attribute: attrs.Attribute[float], value: float) -> None:
     if not 0.0 < value < 1.0:
         raise ConfigurationError(f"{attribute.name} must be strictly between 0 and 1, got {value}")
@@ -301,9 +305,7 @@ class Settings:
     comparisons: tuple[Comparison, ...] | None = attrs.field(
         default=None, converter=attrs.converters.optional(_to_comparisons)
     )
-    must_link: tuple[tuple[str, ...], ...] = attrs.field(
-        default=(), converter=lambda v: tuple(tuple(r) for r in v)
-    )
+    must_link: tuple[tuple[str, ...], ...] = attrs.field(default=(), converter=_to_role_sets)
     threshold: float = attrs.field(default=0.9, validator=_check_probability)
     default_region: str = "US"
     dayfirst: bool = True

@@ -29,7 +29,14 @@ from identilink.compare import gammas as compute_gammas
 from identilink.config import Comparison, Settings
 from identilink.errors import InputFileError, ModelError
 
-__all__ = ["MODEL_FORMAT", "MODEL_VERSION", "ComparisonModel", "FellegiSunterModel", "sample_gammas", "train"]
+__all__ = [
+    "MODEL_FORMAT",
+    "MODEL_VERSION",
+    "ComparisonModel",
+    "FellegiSunterModel",
+    "sample_gammas",
+    "train",
+]
 
 MODEL_FORMAT = "identilink.fellegi_sunter"
 MODEL_VERSION = 1
@@ -106,7 +113,9 @@ class FellegiSunterModel:
     def prior_weight(self) -> float:
         return float(np.log2(self.prior / (1.0 - self.prior)))
 
-    def match_weights(self, table: Table, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64], g: Gamma) -> Float:
+    def match_weights(
+        self, table: Table, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64], g: Gamma
+    ) -> Float:
         """Match weight of each pair: prior weight plus each comparison's (tf-adjusted) weight."""
         weights = np.full(len(g), self.prior_weight)
         for j, cm in enumerate(self.comparisons):
@@ -114,7 +123,9 @@ class FellegiSunterModel:
             weights += self._tf_adjustment(table, cm, a, b, g[:, j])
         return weights
 
-    def partial_weights(self, table: Table, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64], g: Gamma) -> Float:
+    def partial_weights(
+        self, table: Table, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64], g: Gamma
+    ) -> Float:
         """Per-comparison weights (columns in comparison order), tf adjustment included."""
         out = np.empty(g.shape, dtype=np.float64)
         for j, cm in enumerate(self.comparisons):
@@ -124,7 +135,11 @@ class FellegiSunterModel:
 
     @staticmethod
     def _tf_adjustment(
-        table: Table, cm: ComparisonModel, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64], g: npt.NDArray[np.int8]
+        table: Table,
+        cm: ComparisonModel,
+        a: npt.NDArray[np.int64],
+        b: npt.NDArray[np.int64],
+        g: npt.NDArray[np.int8],
     ) -> Float:
         comparison = cm.comparison
         out = np.zeros(len(g))
@@ -211,11 +226,15 @@ class FellegiSunterModel:
 def _level_shares(g: npt.NDArray[np.int8], size: int, weights: Float | None = None) -> Float:
     """Share of each level among non-null rows (weighted), Laplace-smoothed by half a count."""
     valid = g >= 0
-    counts = np.bincount(g[valid], weights=None if weights is None else weights[valid], minlength=size)
+    counts = np.bincount(
+        g[valid], weights=None if weights is None else weights[valid], minlength=size
+    )
     return np.asarray((counts + 0.5) / (counts.sum() + 0.5 * size), dtype=np.float64)
 
 
-def _sample_pairs(table: Table, n_pairs: int, rng: np.random.Generator) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+def _sample_pairs(
+    table: Table, n_pairs: int, rng: np.random.Generator
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     if table.source is None:
         n = table.n
         total = n * (n - 1) // 2
@@ -229,8 +248,8 @@ def _sample_pairs(table: Table, n_pairs: int, rng: np.random.Generator) -> tuple
     left = np.flatnonzero(table.source == 0)
     right = np.flatnonzero(table.source == 1)
     if len(left) * len(right) <= n_pairs:
-        a, b = np.meshgrid(left, right, indexing="ij")
-        return a.ravel().astype(np.int64), b.ravel().astype(np.int64)
+        grid_a, grid_b = np.meshgrid(left, right, indexing="ij")
+        return grid_a.ravel().astype(np.int64), grid_b.ravel().astype(np.int64)
     return (
         rng.choice(left, size=n_pairs).astype(np.int64),
         rng.choice(right, size=n_pairs).astype(np.int64),
@@ -261,7 +280,12 @@ def _log_likelihoods(patterns: Gamma, params: Sequence[Float]) -> Float:
 
 
 def _posterior(patterns: Gamma, m: Sequence[Float], u: Sequence[Float], prior: float) -> Float:
-    logit = np.log(prior) - np.log1p(-prior) + _log_likelihoods(patterns, m) - _log_likelihoods(patterns, u)
+    logit = (
+        np.log(prior)
+        - np.log1p(-prior)
+        + _log_likelihoods(patterns, m)
+        - _log_likelihoods(patterns, u)
+    )
     return np.asarray(1.0 / (1.0 + np.exp(-np.clip(logit, -700, 700))), dtype=np.float64)
 
 

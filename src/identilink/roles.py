@@ -122,7 +122,9 @@ def infer_roles(
         raise ConfigurationError(f"unknown role(s) {unknown}; expected roles from {list(ROLES)}")
     missing = sorted({c for c in overrides.values() if c not in frame.columns})
     if missing:
-        raise UnknownColumnError(f"column(s) {missing} not in the input; it has {list(frame.columns)}")
+        raise UnknownColumnError(
+            f"column(s) {missing} not in the input; it has {list(frame.columns)}"
+        )
     roles: dict[str, str] = {}
     taken = set(overrides.values()) | ({id_column} if id_column else set())
     for column in frame.columns:

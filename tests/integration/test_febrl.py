@@ -14,7 +14,9 @@ def test_febrl1_dedupe_f1_floor() -> None:
     data = load_febrl(1)
     result = identilink.dedupe(data.drop(columns=["entity"]))
     assert result.settings.id_column == "rec_id"
-    merged = result.clusters.merge(data[["rec_id", "entity"]], left_on="record_id", right_on="rec_id")
+    merged = result.clusters.merge(
+        data[["rec_id", "entity"]], left_on="record_id", right_on="rec_id"
+    )
     metrics = cluster_pair_metrics(merged["cluster_id"], merged["entity"])
     assert metrics.f1 >= 0.99, metrics
     assert len(result.golden) == result.clusters["cluster_id"].nunique()

@@ -76,7 +76,14 @@ def test_blocked_pairs_are_exactly_the_brute_force_pairs(rows) -> None:
     assert got == expected  # so in particular a subset of all pairs
 
 
-@given(st.integers(1, 40).flatmap(lambda n: st.tuples(st.just(n), st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=60))))
+@given(
+    st.integers(1, 40).flatmap(
+        lambda n: st.tuples(
+            st.just(n),
+            st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=60),
+        )
+    )
+)
 def test_clusters_partition_records_and_match_union_find(case) -> None:
     n, edges = case
     a = np.array([e[0] for e in edges], dtype=np.int64)

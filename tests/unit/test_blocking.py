@@ -60,7 +60,11 @@ def test_block_warns_naming_the_rule() -> None:
 
 def test_count_pairs_matches_generation() -> None:
     table = make_table(ROWS)
-    rules = [BlockingRule(["first_name"]), BlockingRule(["dob"]), BlockingRule(["first(first_name, 1)"])]
+    rules = [
+        BlockingRule(["first_name"]),
+        BlockingRule(["dob"]),
+        BlockingRule(["first(first_name, 1)"]),
+    ]
     counts = count_pairs(table, rules)
     for rule, expected in zip(rules, counts["pairs"], strict=True):
         assert len(block(table, [rule], max_block_size=None).left) == expected

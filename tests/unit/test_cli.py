@@ -59,15 +59,31 @@ def test_dedupe_writes_every_output(data: Path, tmp_path: Path, capsys) -> None:
     assert groups == {frozenset({"a1", "a2"}), frozenset({"b1", "b2"}), frozenset({"c1"})}
     assert len(pd.read_parquet(tmp_path / "golden.parquet")) == 3
     report = json.loads((tmp_path / "report.json").read_text())
-    assert report["roles"]["email"] == "mail" and report["n_rejected_values"] == 1
+    assert report["roles"]["email"] == "mail"
+    assert report["n_rejected_values"] == 1
     # the saved model scores the same file again
     again = tmp_path / "again.csv"
-    assert main(["dedupe", str(data), "--out", str(again), "--model", str(tmp_path / "model.json"), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "dedupe",
+                str(data),
+                "--out",
+                str(again),
+                "--model",
+                str(tmp_path / "model.json"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     pd.testing.assert_frame_equal(pd.read_csv(again), clusters)
 
 
 def test_summary_and_rejects_on_stderr(data: Path, tmp_path: Path, capsys) -> None:
-    assert main(["dedupe", str(data), "--out", str(tmp_path / "c.csv"), "--column", "email=mail"]) == 0
+    assert (
+        main(["dedupe", str(data), "--out", str(tmp_path / "c.csv"), "--column", "email=mail"]) == 0
+    )
     err = capsys.readouterr().err
     assert "5 records" in err
     assert "malformed email value(s) in column 'mail'" in err
@@ -77,7 +93,10 @@ def test_link_has_source_column(data: Path, tmp_path: Path) -> None:
     right = tmp_path / "right.parquet"
     ROWS.iloc[[1, 3]].to_parquet(right)
     out = tmp_path / "c.csv"
-    assert main(["link", str(data), str(right), "--out", str(out), "--quiet", "--threshold", "0.5"]) == 0
+    assert (
+        main(["link", str(data), str(right), "--out", str(out), "--quiet", "--threshold", "0.5"])
+        == 0
+    )
     clusters = pd.read_csv(out)
     assert list(clusters.columns) == ["record_id", "source", "cluster_id"]
     assert set(clusters["source"]) == {"left", "right"}
@@ -95,7 +114,9 @@ def test_config_file(data: Path, tmp_path: Path) -> None:
 
 def _bad_inputs(tmp_path: Path) -> list[tuple[list[str], str]]:
     missing_ids = tmp_path / "missing_ids.csv"
-    pd.DataFrame({"id": ["1", None], "email": ["a@x.com", "b@x.com"]}).to_csv(missing_ids, index=False)
+    pd.DataFrame({"id": ["1", None], "email": ["a@x.com", "b@x.com"]}).to_csv(
+        missing_ids, index=False
+    )
     dup_ids = tmp_path / "dup_ids.csv"
     pd.DataFrame({"id": ["1", "1"], "email": ["a@x.com", "b@x.com"]}).to_csv(dup_ids, index=False)
     empty = tmp_path / "empty.csv"
@@ -135,7 +156,8 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path, capsys) -> None:
         code = main([*args, "--out", str(tmp_path / "o.csv"), "--quiet"])
         err = capsys.readouterr().err
         assert code == 2, args
-        assert err.count("\n") == 1 and err.startswith("identilink: error:"), err
+        assert err.count("\n") == 1, err
+        assert err.startswith("identilink: error:"), err
         assert message.lower() in err.lower(), (message, err)
         assert "Traceback" not in err
 

@@ -7,8 +7,20 @@ from identilink.compare import gamma, reference_gamma
 from tests.helpers import make_table
 
 ROWS = [
-    {"id": 0, "first_name": "anna", "last_name": "smith", "dob": "2000-01-01", "email": "a.s@x.com"},
-    {"id": 1, "first_name": "anna", "last_name": "smith", "dob": "2000-01-02", "email": "a.s@y.com"},
+    {
+        "id": 0,
+        "first_name": "anna",
+        "last_name": "smith",
+        "dob": "2000-01-01",
+        "email": "a.s@x.com",
+    },
+    {
+        "id": 1,
+        "first_name": "anna",
+        "last_name": "smith",
+        "dob": "2000-01-02",
+        "email": "a.s@y.com",
+    },
     {"id": 2, "first_name": "anne", "last_name": "smyth", "dob": "2000-10-01", "email": None},
     {"id": 3, "first_name": "smith", "last_name": "anna", "dob": "1990-01-01", "email": "zz@x.com"},
     {"id": 4, "first_name": None, "last_name": "jones", "dob": "2001-01-01", "email": "a.s@x.com"},

@@ -11,7 +11,9 @@ def _full_settings() -> Settings:
         roles={"first_name": "given_name", "last_name": "surname", "dob": "dob"},
         blocking_rules=[["first_name", "last_name"], "soundex(last_name) & dob"],
         comparisons=[
-            Comparison("first_name", [Level("exact"), Level("jaro_winkler", 0.9)], term_frequency=True),
+            Comparison(
+                "first_name", [Level("exact"), Level("jaro_winkler", 0.9)], term_frequency=True
+            ),
             {"role": "dob", "levels": ["exact", {"kind": "date_distance", "threshold": 30}]},
         ],
         must_link=[["dob", "last_name"]],
@@ -68,5 +70,7 @@ def test_blocking_rule_keys_must_be_a_sequence() -> None:
 
 
 def test_labels() -> None:
-    c = Comparison("first_name", [Level("exact"), Level("jaro_winkler", 0.9), Level("levenshtein", 2)])
+    c = Comparison(
+        "first_name", [Level("exact"), Level("jaro_winkler", 0.9), Level("levenshtein", 2)]
+    )
     assert c.labels == ("exact", "jaro_winkler >= 0.9", "levenshtein <= 2", "else")

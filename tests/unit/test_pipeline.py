@@ -15,13 +15,55 @@ from identilink import (
 )
 
 ROWS = [
-    {"id": "a1", "first_name": "Anna", "last_name": "Smith", "email": "anna.smith@x.com", "dob": "2000-01-01"},
-    {"id": "a2", "first_name": "anna", "last_name": "smith", "email": "ANNA.SMITH@x.com", "dob": "2000-01-01"},
-    {"id": "a3", "first_name": "Ana", "last_name": "Smith", "email": "anna.smith@x.com", "dob": "01/01/2000"},
-    {"id": "b1", "first_name": "Bob", "last_name": "Jones", "email": "bob@y.org", "dob": "1990-05-05"},
-    {"id": "b2", "first_name": "Robert", "last_name": "Jones", "email": "bob@y.org", "dob": "1990-05-05"},
-    {"id": "c1", "first_name": "Carla", "last_name": "Diaz", "email": "carla@z.net", "dob": "1985-03-03"},
-    {"id": "d1", "first_name": "Dan", "last_name": "Wu", "email": "not-an-email", "dob": "1970-07-07"},
+    {
+        "id": "a1",
+        "first_name": "Anna",
+        "last_name": "Smith",
+        "email": "anna.smith@x.com",
+        "dob": "2000-01-01",
+    },
+    {
+        "id": "a2",
+        "first_name": "anna",
+        "last_name": "smith",
+        "email": "ANNA.SMITH@x.com",
+        "dob": "2000-01-01",
+    },
+    {
+        "id": "a3",
+        "first_name": "Ana",
+        "last_name": "Smith",
+        "email": "anna.smith@x.com",
+        "dob": "01/01/2000",
+    },
+    {
+        "id": "b1",
+        "first_name": "Bob",
+        "last_name": "Jones",
+        "email": "bob@y.org",
+        "dob": "1990-05-05",
+    },
+    {
+        "id": "b2",
+        "first_name": "Robert",
+        "last_name": "Jones",
+        "email": "bob@y.org",
+        "dob": "1990-05-05",
+    },
+    {
+        "id": "c1",
+        "first_name": "Carla",
+        "last_name": "Diaz",
+        "email": "carla@z.net",
+        "dob": "1985-03-03",
+    },
+    {
+        "id": "d1",
+        "first_name": "Dan",
+        "last_name": "Wu",
+        "email": "not-an-email",
+        "dob": "1970-07-07",
+    },
 ]
 
 
@@ -30,7 +72,12 @@ def _clusters(result: identilink.Result) -> set[frozenset[str]]:
     return {frozenset(g) for _, g in groups}
 
 
-EXPECTED = {frozenset({"a1", "a2", "a3"}), frozenset({"b1", "b2"}), frozenset({"c1"}), frozenset({"d1"})}
+EXPECTED = {
+    frozenset({"a1", "a2", "a3"}),
+    frozenset({"b1", "b2"}),
+    frozenset({"c1"}),
+    frozenset({"d1"}),
+}
 
 
 @pytest.mark.parametrize(
@@ -55,7 +102,8 @@ def test_malformed_value_compares_as_null_and_is_counted() -> None:
     result = identilink.dedupe(ROWS)
     assert result.report["n_rejected_values"] == 1
     [rejected] = result.report["rejected_values"]
-    assert rejected["role"] == "email" and rejected["examples"][0][0] == "not-an-email"
+    assert rejected["role"] == "email"
+    assert rejected["examples"][0][0] == "not-an-email"
     assert len(result.clusters) == len(ROWS)  # nothing dropped
 
 
@@ -69,7 +117,7 @@ def test_golden_record_values_come_from_records() -> None:
 
 
 def test_link_only_pairs_across_sources() -> None:
-    left, right = ROWS[:4], ROWS[4:] + [dict(ROWS[0], id="z9")]
+    left, right = ROWS[:4], [*ROWS[4:], dict(ROWS[0], id="z9")]
     result = identilink.link(left, right)
     assert set(result.clusters["source"]) == {"left", "right"}
     assert set(result.pairs["left_id"]) <= {r["id"] for r in left}
@@ -91,7 +139,8 @@ def test_model_round_trips_and_rescores_identically(tmp_path) -> None:
 def test_explicit_settings_and_column_overrides() -> None:
     frame = pd.DataFrame(ROWS).rename(columns={"email": "contact"})
     result = identilink.dedupe(frame, columns={"email": "contact"})
-    assert result.settings.roles is not None and result.settings.roles["email"] == "contact"
+    assert result.settings.roles is not None
+    assert result.settings.roles["email"] == "contact"
     settings = Settings(
         id_column="id",
         roles={"first_name": "first_name", "last_name": "last_name"},
@@ -106,12 +155,22 @@ def test_explicit_settings_and_column_overrides() -> None:
     ("data", "settings", "error", "match"),
     [
         ([], None, InputDataError, "no records"),
-        (ROWS + [dict(ROWS[0])], None, InputDataError, "duplicate record id 'a1'"),
-        ([dict(ROWS[0], id=None), *ROWS[1:]], None, InputDataError, "record id is missing in row 0"),
+        ([*ROWS, dict(ROWS[0])], None, InputDataError, "duplicate record id 'a1'"),
+        (
+            [dict(ROWS[0], id=None), *ROWS[1:]],
+            None,
+            InputDataError,
+            "record id is missing in row 0",
+        ),
         (ROWS, {"id_column": "nope"}, UnknownColumnError, "id column 'nope'"),
         (ROWS, {"roles": {"email": "mail"}}, UnknownColumnError, "mail"),
         (ROWS, {"roles": {"colour": "email"}}, ConfigurationError, "unknown role"),
-        ([{"id": 1, "x": None}, {"id": 2, "x": None}], None, InputDataError, "no column could be given a role"),
+        (
+            [{"id": 1, "x": None}, {"id": 2, "x": None}],
+            None,
+            InputDataError,
+            "no column could be given a role",
+        ),
         (
             [{"id": 1, "email": None}, {"id": 2, "email": ""}],
             {"roles": {"email": "email"}},
@@ -131,7 +190,10 @@ def test_all_null_inferred_column_is_ignored_with_a_warning() -> None:
     rows = [dict(r, phone=None) for r in ROWS]
     with pytest.warns(identilink.IdentilinkWarning, match="'phone'"):
         result = identilink.dedupe(rows, {"roles": None})
-    assert "phone" not in (result.model.settings.roles or {}) or "phone" in result.report["skipped_roles"]
+    assert (
+        "phone" not in (result.model.settings.roles or {})
+        or "phone" in result.report["skipped_roles"]
+    )
 
 
 def test_empty_result_when_nothing_blocks() -> None:

@@ -80,12 +80,9 @@ def normalize_date(value: object, /, *, dayfirst: bool = True) -> str:
             month, day = first, second
         return _make(year, month, day, value)
     if m := _WORDY.match(text):
-        if m[1]:
-            day, month_name, year_text = m[1], m[2], m[3]
-        else:
-            month_name, day, year_text = m[4], m[5], m[6]
-        month = _MONTHS.get(month_name)
-        if month is None:
+        day_text, month_name, year_text = (m[1], m[2], m[3]) if m[1] else (m[5], m[4], m[6])
+        month_number = _MONTHS.get(month_name)
+        if month_number is None:
             raise NormalizationError(value, f"unknown month {month_name!r}")
-        return _make(int(year_text), month, int(day), value)
+        return _make(int(year_text), month_number, int(day_text), value)
     raise NormalizationError(value, "not a date in a known format")

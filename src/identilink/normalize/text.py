@@ -22,9 +22,28 @@ _NON_WORD = re.compile(r"[^\w\s]+")
 _SPACES = re.compile(r"\s+")
 _APOSTROPHES = re.compile(r"['’`´]")
 _HONORIFICS = frozenset(
-    "mr mrs ms miss mx dr prof sir dame rev fr herr frau mme mlle sr sra srta".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "prof",
+        "sir",
+        "dame",
+        "rev",
+        "fr",
+        "herr",
+        "frau",
+        "mme",
+        "mlle",
+        "sr",
+        "sra",
+        "srta",
+    ]
 )
-_SUFFIXES = frozenset("jr jnr snr sr ii iii iv phd md esq".split())
+_SUFFIXES = frozenset(["jr", "jnr", "snr", "sr", "ii", "iii", "iv", "phd", "md", "esq"])
 _STREET_WORDS = {
     "street": "st",
     "road": "rd",
