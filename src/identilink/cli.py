@@ -150,8 +150,8 @@ def _run(args: argparse.Namespace) -> int:
                 columns=columns,
                 progress=progress,
             )
-    for _w in caught:
-        pass
+    for w in caught:
+        print(f"identilink: warning: {w.message}", file=sys.stderr)
     write_table(result.clusters, args.out)
     if args.golden:
         write_table(result.golden, args.golden)
@@ -162,8 +162,14 @@ def _run(args: argparse.Namespace) -> int:
     if args.report:
         Path(args.report).write_text(json.dumps(result.report, indent=2, default=str))
     if not args.quiet:
+        print(f"identilink: {_summary(result)}", file=sys.stderr)
         for rej in result.report["rejected_values"]:
-            "; ".join(f"{v!r}: {why}" for v, why in rej["examples"][:2])
+            examples = "; ".join(f"{v!r}: {why}" for v, why in rej["examples"][:2])
+            print(
+                f"identilink: {rej['n_invalid']:,} malformed {rej['role']} value(s) in "
+                f"column {rej['column']!r}, e.g. {examples}",
+                file=sys.stderr,
+            )
     return EXIT_OK
 
 
@@ -173,9 +179,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return _run(args)
-    except IdentilinkError:
+    except IdentilinkError as exc:
+        print(f"identilink: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
+        print("identilink: interrupted", file=sys.stderr)
         return 130
 
 
