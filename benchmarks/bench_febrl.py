@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import platform
 import resource
 import subprocess
@@ -131,8 +132,8 @@ def run_splink(task, data):
         retain_intermediate_calculation_columns=True,
     )
     db = DuckDBAPI()
-    inputs = [db.register(f) for f in frames] if hasattr(db, "register") else frames
-    linker = Linker(inputs if len(inputs) > 1 else inputs[0], settings, **({} if hasattr(db, "register") else {"db_api": db}))
+    inputs = [db.register(f) for f in frames]  # Splink 5: data is registered with the backend
+    linker = Linker(inputs if len(inputs) > 1 else inputs[0], settings)
     linker.training.estimate_probability_two_random_records_match(
         [block_on("given_name", "surname"), block_on("date_of_birth", "postcode")], recall=0.8
     )
@@ -148,8 +149,9 @@ def run_splink(task, data):
         sources = sorted(cdf["source_dataset"].unique())
         out["source"] = cdf["source_dataset"].map({sources[0]: "left", sources[1]: "right"})
         left_first = pdf["source_dataset_l"] == sources[0]
-        cl_, cr_ = pdf["rec_id_l"].where(left_first, pdf["rec_id_r"]), pdf["rec_id_r"].where(left_first, pdf["rec_id_l"])
-        return out, cl_.to_numpy(), cr_.to_numpy()
+        cand_l = pdf["rec_id_l"].where(left_first, pdf["rec_id_r"])
+        cand_r = pdf["rec_id_r"].where(left_first, pdf["rec_id_l"])
+        return out, cand_l.to_numpy(), cand_r.to_numpy()
     # Splink only returns pairs above 0.2: blocking completeness is reported from those
     return out, pdf["rec_id_l"].to_numpy(), pdf["rec_id_r"].to_numpy()
 
@@ -288,7 +290,11 @@ def main() -> None:
             f"{r['run_seconds']:7.2f} {r['process_seconds']:7.2f} {ratio_t:8.2f} "
             f"{r['peak_rss_mib']:6.0f} {ratio_m:8.2f}"
         )
-    meta = {"python": platform.python_version(), "machine": platform.machine(), "cpus": __import__("os").cpu_count()}
+    meta = {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+    }
     for tool in TOOLS:
         if _installed(tool):
             meta[tool] = importlib.metadata.version(tool)

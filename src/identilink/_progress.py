@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import Progress as RichProgress
-from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
+if TYPE_CHECKING:
+    from rich.progress import Progress as RichProgress
 
 __all__ = ["Progress"]
 
@@ -18,7 +18,11 @@ class Progress:
 
     def __init__(self, *, enabled: bool) -> None:
         self._rich: RichProgress | None = None
-        if enabled:
+        if enabled:  # rich is imported only when progress is shown
+            from rich.console import Console
+            from rich.progress import Progress as RichProgress
+            from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
+
             self._rich = RichProgress(
                 SpinnerColumn(),
                 TextColumn("{task.description}"),

@@ -49,16 +49,33 @@ def _passes(
 
 
 def _metric_scores(
-    kind: str, codes: Index, uniques: npt.NDArray[np.object_], a: Index, b: Index
+    kind: str,
+    codes: Index,
+    uniques: npt.NDArray[np.object_],
+    a: Index,
+    b: Index,
+    cutoff: float,
 ) -> npt.NDArray[np.float64]:
-    """``kind`` scores of ``uniques[codes[a]]`` vs ``uniques[codes[b]]`` (all non-null)."""
+    """``kind`` scores of ``uniques[codes[a]]`` vs ``uniques[codes[b]]`` (all non-null).
+
+    ``cutoff`` is the loosest threshold any level asks of this metric; rapidfuzz stops early
+    on pairs that cannot reach it (they score 0, or cutoff + 1 for distances), which no level
+    can tell apart from their true score.
+    """
     ca, cb = codes[a], codes[b]
     lo, hi = np.minimum(ca, cb), np.maximum(ca, cb)
     width = np.int64(len(uniques))
     distinct, inverse = np.unique(lo * width + hi, return_inverse=True)
     left = uniques[distinct // width].tolist()
     right = uniques[distinct % width].tolist()
-    raw = cpdist(left, right, scorer=SCORERS[kind][1], workers=-1)
+    is_similarity = SCORERS[kind][2]
+    if kind == "token_sort":
+        score_cutoff: float = cutoff * 100.0 - 1e-6
+    elif is_similarity:
+        score_cutoff = max(cutoff - _EPS, 0.0)
+    else:
+        score_cutoff = int(cutoff)
+    raw = cpdist(left, right, scorer=SCORERS[kind][1], score_cutoff=score_cutoff, workers=-1)
     scores = np.asarray(raw, dtype=np.float64)
     if kind == "token_sort":
         scores = scores / 100.0
@@ -125,7 +142,9 @@ def _level_hits(
     # undecided rows only shrink from level to level, so the first computation covers all
     if kind not in cache:
         cache[kind] = np.full(n_pairs, np.nan)
-        cache[kind][rows] = _metric_scores(kind, codes, uniques, a, b)
+        thresholds = [lv.threshold for lv in comparison.levels if lv.kind == kind]
+        loosest = (min if SCORERS[kind][2] else max)(t for t in thresholds if t is not None)
+        cache[kind][rows] = _metric_scores(kind, codes, uniques, a, b, loosest)
     return _passes(kind, cache[kind][rows], level.threshold)
 
 

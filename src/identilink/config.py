@@ -310,7 +310,7 @@ class Settings:
     default_region: str = "US"
     dayfirst: bool = True
     max_block_size: int = 5000
-    u_sample_pairs: int = 300000
+    u_sample_pairs: int = 100_000
     em_max_iterations: int = 100
     em_tolerance: float = 1e-7
     seed: int = 42
