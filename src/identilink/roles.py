@@ -74,6 +74,58 @@ def infer_id_column(columns: Sequence[str]) -> str | None:
     return None
 
 
+_META_TOKENS = frozenset(
+    {"type", "status", "category", "amount", "flag", "count", "org", "organisation"}
+    | {"organization", "native", "secondary", "middle", "passport", "license", "licence"}
+    | {"drivers", "driver", "relationship", "source", "updated", "created"}
+)
+
+
+def _tokens(name: str) -> frozenset[str]:
+    """``PRIMARY_NAME_FIRST`` -> {primary, name, first}; ``homePhone`` -> {home, phone}."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
+    return frozenset(t for t in re.split(r"[^0-9a-z]+", spaced.lower()) if t)
+
+
+def _role_from_tokens(t: frozenset[str]) -> str | None:
+    """Role from the words of a column name, most specific rules first."""
+    if t & _META_TOKENS:
+        return None
+    if t & {"email", "mail"}:
+        return "email"
+    if t & {"phone", "tel", "telephone", "mobile", "cell", "msisdn", "callerid"}:
+        return "phone"
+    if ("birth" in t and t & {"date", "dt", "day"}) or t & {"dob", "birthdate", "birthday"}:
+        return "dob"
+    if t & {"ssn", "nin"} or {"social", "security"} <= t or {"national", "id"} <= t:
+        return "national_id"
+    if t & {"postcode", "zip", "zipcode", "postal"}:
+        return "postcode"
+    if t & {"city", "town", "suburb", "locality"} or {"birth", "place"} <= t:
+        return "city"
+    if t & {"state", "province", "county"}:
+        return "state"
+    if "country" in t:
+        return "country"
+    if t & {"gender", "sex"}:
+        return "gender"
+    if t & {"handle", "username", "screenname", "twitter"}:
+        return "handle"
+    if t & {"street", "house", "building"} and t & {"number", "no", "num", "nr"}:
+        return "street_number"
+    if t & {"line2", "address2", "addr2"} or ("line" in t and "2" in t):
+        return "address_2"
+    if t & {"first", "given", "forename", "fname"}:
+        return "first_name"
+    if t & {"last", "surname", "family", "lname"}:
+        return "last_name"
+    if "name" in t and not t & {"user", "screen", "file", "company", "business"}:
+        return "full_name"
+    if t & {"street", "address", "addr", "line1", "address1"} and "full" not in t:
+        return "street"
+    return None
+
+
 def _share(values: pd.Series, pattern: re.Pattern[str]) -> float:
     text = values.astype(str)
     return float(text.str.match(pattern).mean()) if len(text) else 0.0
@@ -99,12 +151,12 @@ def _role_from_values(values: pd.Series) -> str | None:
         return "email"
     text = sample.astype(str)
     digits = text.str.count(r"\d")
+    if text.str.contains(r"\d").mean() >= 0.8 and _looks_like_dates(sample):
+        return "dob"
     if _share(sample, _PHONE_RE) >= 0.8 and float((digits >= 7).mean()) >= 0.8:
         has_punct = float(text.str.contains(r"[\s().\-+]").mean())
         if has_punct >= 0.5 or float((digits >= 10).mean()) >= 0.8:
             return "phone"
-    if text.str.contains(r"\d").mean() >= 0.8 and _looks_like_dates(sample):
-        return "dob"
     return None
 
 
@@ -115,7 +167,11 @@ def infer_roles(
     id_column: str | None = None,
     overrides: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Guess role -> column for ``frame``; ``overrides`` (role -> column) win and are checked."""
+    """Guess role -> column for ``frame``; ``overrides`` (role -> column) win and are checked.
+
+    Three passes, each role taken once: usual column names (``surname``), then the words of
+    a name (``PRIMARY_NAME_LAST``, ``postcode_fake``), then the values of columns still unnamed.
+    """
     overrides = dict(overrides or {})
     unknown = sorted(set(overrides) - set(ROLES))
     if unknown:
@@ -131,6 +187,13 @@ def infer_roles(
         if column in taken or not isinstance(column, str):
             continue
         role = _ALIAS_TO_ROLE.get(_squash(column))
+        if role is not None and role not in roles and role not in overrides:
+            roles[role] = column
+            taken.add(column)
+    for column in frame.columns:
+        if column in taken or not isinstance(column, str) or _squash(column) in ID_ALIASES:
+            continue
+        role = _role_from_tokens(_tokens(column))
         if role is not None and role not in roles and role not in overrides:
             roles[role] = column
             taken.add(column)
@@ -213,6 +276,10 @@ def default_comparisons(roles: Sequence[str]) -> tuple[Comparison, ...]:
         ),
         "handle": Comparison("handle", [Level("exact"), Level("jaro_winkler", 0.9)]),
     }
+    if both_names:
+        # a full name restates first and last name: comparing it too would count the same
+        # evidence twice (Fellegi-Sunter assumes comparisons independent given match status)
+        present.discard("full_name")
     return tuple(table[r] for r in ROLES if r in present)
 
 

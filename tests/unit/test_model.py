@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from identilink import Comparison, FellegiSunterModel, Level, ModelError, Settings
+from identilink.model import ComparisonModel, compress, em
+
+COMPARISON = Comparison("dob", [Level("exact")])
+
+
+def test_compress_counts_distinct_rows() -> None:
+    g = np.array([[0, -1], [0, -1], [1, 0], [0, -1]], dtype=np.int8)
+    patterns, counts = compress(g)
+    as_dict = {tuple(p): c for p, c in zip(patterns.tolist(), counts.tolist(), strict=True)}
+    assert as_dict == {(0, -1): 3.0, (1, 0): 1.0}
+
+
+def test_em_recovers_known_parameters() -> None:
+    # two comparisons, each exact (0) or else (1); simulate a mixture with known m, u, prior
+    rng = np.random.default_rng(1)
+    n, prior = 200_000, 0.2
+    m, u = [0.9, 0.8], [0.05, 0.1]
+    match = rng.random(n) < prior
+    g = np.empty((n, 2), dtype=np.int8)
+    for j in range(2):
+        agree = np.where(match, rng.random(n) < m[j], rng.random(n) < u[j])
+        g[:, j] = np.where(agree, 0, 1)
+    patterns, counts = compress(g)
+    u_arrays = [np.array([u[j], 1 - u[j]]) for j in range(2)]
+    m_hat, prior_hat, _, converged = em(patterns, counts, u_arrays, max_iterations=500)
+    assert converged
+    assert prior_hat == pytest.approx(prior, abs=0.02)
+    for j in range(2):
+        assert m_hat[j][0] == pytest.approx(m[j], abs=0.02)
+
+
+def _model() -> FellegiSunterModel:
+    return FellegiSunterModel(
+        comparisons=(ComparisonModel(COMPARISON, (0.9, 0.1), (0.01, 0.99)),),
+        prior=0.001,
+        settings=Settings(),
+    )
+
+
+def test_weights_and_probability() -> None:
+    model = _model()
+    bf = model.comparisons[0].log2_bayes_factors()
+    assert bf[0] == pytest.approx(np.log2(90))
+    assert bf[-1] == 0.0  # the null level adds nothing
+    p = FellegiSunterModel.probability(np.array([0.0, 10.0, -2000.0]))
+    assert p[0] == pytest.approx(0.5)
+    assert p[1] == pytest.approx(1024 / 1025)
+    assert p[2] < 1e-300
+
+
+def test_json_round_trip_and_versioning() -> None:
+    model = _model()
+    assert FellegiSunterModel.from_json(model.to_json()) == model
+    data = json.loads(model.to_json())
+    data["version"] = 99
+    with pytest.raises(ModelError, match="version 99"):
+        FellegiSunterModel.from_dict(data)
+    with pytest.raises(ModelError, match="not an identilink model"):
+        FellegiSunterModel.from_dict({"format": "pickle"})
+    with pytest.raises(ModelError):
+        ComparisonModel(COMPARISON, (0.9,), (0.5, 0.5))
+    with pytest.raises(ModelError):
+        ComparisonModel(COMPARISON, (1.5, -0.5), (0.5, 0.5))
