@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from identilink import InputDataError, InputFileError, read_table, write_table
+from identilink._io import to_pandas
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".tsv", ".parquet", ".json", ".jsonl"])
@@ -26,10 +27,8 @@ def test_csv_strips_spaces_after_delimiters(tmp_path: Path) -> None:
     assert read_table(path).to_dict("records") == [{"rec_id": "rec-1", "given_name": "anna"}]
 
 
-def test_duplicate_columns_are_an_error(tmp_path: Path) -> None:
+def test_duplicate_columns_are_an_error() -> None:
     with pytest.raises(InputDataError, match="duplicate column"):
-        from identilink._io import to_pandas
-
         to_pandas(pd.DataFrame([[1, 2]], columns=["a", "a"]))
 
 
