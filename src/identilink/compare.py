@@ -69,10 +69,13 @@ def _metric_scores(
     left = uniques[distinct // width].tolist()
     right = uniques[distinct % width].tolist()
     is_similarity = SCORERS[kind][2]
+    # rapidfuzz's early exit is not exact to the last bit (e.g. Jaro-Winkler of "x" and "xaa"
+    # is 0.8 yet dropped at a cutoff of 0.8 - 1e-9), so similarities get a looser cutoff and
+    # the exact threshold is applied afterwards by _passes
     if kind == "token_sort":
-        score_cutoff: float = cutoff * 100.0 - 1e-6
+        score_cutoff: float = max(cutoff * 100.0 - 1e-3, 0.0)
     elif is_similarity:
-        score_cutoff = max(cutoff - _EPS, 0.0)
+        score_cutoff = max(cutoff - 1e-6, 0.0)
     else:
         score_cutoff = int(cutoff)
     raw = cpdist(left, right, scorer=SCORERS[kind][1], score_cutoff=score_cutoff, workers=-1)
