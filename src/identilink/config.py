@@ -276,6 +276,14 @@ def _to_roles(roles: Mapping[str, str]) -> dict[str, str]:
     return roles
 
 
+def parse_json(text: str, error: type[Exception], what: str) -> Any:
+    """``json.loads`` whose failure raises ``error("<what> is not valid JSON: ...")``."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise error(f"{what} is not valid JSON: {exc}") from None
+
+
 def _to_role_sets(rules: Sequence[Sequence[str]]) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(r) for r in rules)
 
@@ -370,11 +378,7 @@ class Settings:
 
     @classmethod
     def from_json(cls, text: str) -> Settings:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ConfigurationError(f"settings are not valid JSON: {exc}") from None
-        return cls.from_dict(data)
+        return cls.from_dict(parse_json(text, ConfigurationError, "settings"))
 
     def to_toml(self) -> str:
         return tomli_w.dumps(self.to_dict())

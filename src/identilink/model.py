@@ -26,7 +26,7 @@ import numpy.typing as npt
 
 from identilink._table import Table
 from identilink.compare import gammas as compute_gammas
-from identilink.config import Comparison, Settings
+from identilink.config import Comparison, Settings, parse_json
 from identilink.errors import InputFileError, ModelError
 
 __all__ = [
@@ -202,11 +202,7 @@ class FellegiSunterModel:
 
     @classmethod
     def from_json(cls, text: str) -> FellegiSunterModel:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ModelError(f"model is not valid JSON: {exc}") from None
-        return cls.from_dict(data)
+        return cls.from_dict(parse_json(text, ModelError, "the model"))
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(self.to_json(), encoding="utf-8")

@@ -8,7 +8,7 @@ e-mails, strings of 7-15 digits with phone punctuation are phones, parseable dat
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 
@@ -183,27 +183,19 @@ def infer_roles(
         )
     roles: dict[str, str] = {}
     taken = set(overrides.values()) | ({id_column} if id_column else set())
-    for column in frame.columns:
-        if column in taken or not isinstance(column, str):
-            continue
-        role = _ALIAS_TO_ROLE.get(_squash(column))
-        if role is not None and role not in roles and role not in overrides:
-            roles[role] = column
-            taken.add(column)
-    for column in frame.columns:
-        if column in taken or not isinstance(column, str) or _squash(column) in ID_ALIASES:
-            continue
-        role = _role_from_tokens(_tokens(column))
-        if role is not None and role not in roles and role not in overrides:
-            roles[role] = column
-            taken.add(column)
-    for column in frame.columns:
-        if column in taken or not isinstance(column, str) or _squash(column) in ID_ALIASES:
-            continue
-        role = _role_from_values(frame[column])
-        if role is not None and role not in roles and role not in overrides:
-            roles[role] = column
-            taken.add(column)
+    guessers: list[Callable[[str], str | None]] = [
+        lambda column: _ALIAS_TO_ROLE.get(_squash(column)),
+        lambda column: _role_from_tokens(_tokens(column)),
+        lambda column: _role_from_values(frame[column]),
+    ]
+    for guess in guessers:
+        for column in frame.columns:
+            if column in taken or not isinstance(column, str) or _squash(column) in ID_ALIASES:
+                continue
+            role = guess(column)
+            if role is not None and role not in roles and role not in overrides:
+                roles[role] = column
+                taken.add(column)
     roles.update(overrides)
     return {role: roles[role] for role in ROLES if role in roles}
 

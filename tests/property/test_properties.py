@@ -28,6 +28,13 @@ RULES = [
 ]
 
 
+def _all_pairs(table):
+    pairs = list(combinations(range(table.n), 2))
+    a = np.array([p[0] for p in pairs], dtype=np.int64)
+    b = np.array([p[1] for p in pairs], dtype=np.int64)
+    return pairs, a, b
+
+
 def _rows(table):  # normalised role -> value per record
     return [{r: table.values[r][i] for r in table.values} for i in range(table.n)]
 
@@ -43,9 +50,7 @@ def _rows(table):  # normalised role -> value per record
 def test_vectorised_gammas_agree_with_reference(rows) -> None:
     table = make_table(rows, roles=["first_name", "last_name", "dob", "postcode"])
     comparisons = [c for c in COMPARISONS if c.role in table.values]
-    pairs = list(combinations(range(table.n), 2))
-    a = np.array([p[0] for p in pairs], dtype=np.int64)
-    b = np.array([p[1] for p in pairs], dtype=np.int64)
+    pairs, a, b = _all_pairs(table)
     fast = gammas(table, comparisons, a, b)
     normal = _rows(table)
     for k, (i, j) in enumerate(pairs):
@@ -57,9 +62,7 @@ def test_vectorised_gammas_agree_with_reference(rows) -> None:
 def test_comparisons_are_symmetric_and_bounded(rows) -> None:
     table = make_table(rows, roles=["first_name", "last_name", "dob", "postcode"])
     comparisons = [c for c in COMPARISONS if c.role in table.values]
-    pairs = list(combinations(range(table.n), 2))
-    a = np.array([p[0] for p in pairs], dtype=np.int64)
-    b = np.array([p[1] for p in pairs], dtype=np.int64)
+    _, a, b = _all_pairs(table)
     forward, backward = gammas(table, comparisons, a, b), gammas(table, comparisons, b, a)
     assert (forward == backward).all()
     for j, c in enumerate(comparisons):
