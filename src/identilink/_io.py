@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,31 @@ def _format(path: Path) -> str:
         ) from None
 
 
+def _delimiter(path: Path, encoding: str) -> str:
+    """``,`` unless the header line is clearly split by ``;``, tab or ``|`` instead."""
+    try:
+        with path.open(encoding=encoding, errors="replace") as f:
+            header = f.readline()
+    except OSError:
+        return ","
+    counts = {d: header.count(d) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > counts[","] else ","
+
+
+def _read_csv(path: Path, fmt: str, encoding: str) -> pd.DataFrame:
+    return pd.read_csv(
+        path,
+        sep=_delimiter(path, encoding) if fmt == "csv" else "\t",
+        index_col=False,  # a row with extra fields is an error, not an index
+        dtype=str,
+        keep_default_na=False,
+        na_values=["", "NULL", "null", "NaN", "nan", "N/A", "n/a", "None"],
+        skipinitialspace=True,
+        encoding=encoding,
+    )
+
+
 def read_table(path: str | Path, /, *, encoding: str = "utf-8") -> pd.DataFrame:
     """Read CSV/TSV (all columns as text), Parquet, JSON or JSON Lines by extension."""
     path = Path(path)
@@ -68,15 +94,10 @@ def read_table(path: str | Path, /, *, encoding: str = "utf-8") -> pd.DataFrame:
         raise InputFileError(f"{path}: is a directory, not a file")
     try:
         if fmt in {"csv", "tsv"}:
-            frame = pd.read_csv(
-                path,
-                sep="," if fmt == "csv" else "\t",
-                dtype=str,
-                keep_default_na=False,
-                na_values=["", "NULL", "null", "NaN", "nan", "N/A", "n/a", "None"],
-                skipinitialspace=True,
-                encoding=encoding,
-            )
+            with warnings.catch_warnings():
+                # pandas only warns when a row has more fields than the header: never drop data
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                frame = _read_csv(path, fmt, encoding)
         elif fmt == "parquet":
             frame = pd.read_parquet(path)
         else:
@@ -86,6 +107,8 @@ def read_table(path: str | Path, /, *, encoding: str = "utf-8") -> pd.DataFrame:
             f"{path}: not valid {encoding} text (byte {exc.start}); "
             "convert it to UTF-8 or pass the right encoding"
         ) from None
+    except pd.errors.ParserWarning as exc:
+        raise InputFileError(f"{path}: a row has more fields than the header ({exc})") from None
     except pd.errors.EmptyDataError:
         raise InputFileError(f"{path}: the file is empty") from None
     except (pd.errors.ParserError, ValueError, OSError) as exc:

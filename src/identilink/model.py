@@ -369,7 +369,7 @@ def train(
     total = max(_total_pairs(table), 1)
     if len(g) == 0 or len(sample) == 0:
         m = [_initial_m(size) for size in sizes]
-        prior, iterations, converged = 1.0 / total, 0, False
+        prior, iterations, converged = min(1.0 / total, 0.5), 0, False
     else:
         patterns, counts = compress(g)
         for round_ in range(2):

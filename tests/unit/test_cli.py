@@ -129,6 +129,8 @@ def _bad_inputs(tmp_path: Path) -> list[tuple[list[str], str]]:
     all_null.write_text("id,email\n1,\n2,\n")
     corrupt = tmp_path / "corrupt.parquet"
     corrupt.write_bytes(b"not parquet at all")
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("id,email\n1,a@x.com,extra\n")
     bad_toml = tmp_path / "bad.toml"
     bad_toml.write_text("threshold = = 1")
     return [
@@ -141,6 +143,7 @@ def _bad_inputs(tmp_path: Path) -> list[tuple[list[str], str]]:
         (["dedupe", str(latin1)], "not valid utf-8"),
         (["dedupe", str(all_null), "--column", "email=email"], "no usable values"),
         (["dedupe", str(corrupt)], "cannot read as parquet"),
+        (["dedupe", str(ragged)], "more fields than the header"),
         (["dedupe", str(missing_ids), "--column", "email=mail"], "not in the input"),
         (["dedupe", str(missing_ids), "--column", "colour=email"], "unknown role"),
         (["dedupe", str(missing_ids), "--column", "email"], "ROLE=COLUMN"),

@@ -43,3 +43,12 @@ def test_directory_is_not_a_file(tmp_path: Path) -> None:
     (tmp_path / "d.csv").mkdir()
     with pytest.raises(InputFileError, match="directory"):
         read_table(tmp_path / "d.csv")
+
+
+@pytest.mark.parametrize("sep", [";", "\t", "|"])
+def test_csv_delimiter_read_from_the_header(tmp_path: Path, sep: str) -> None:
+    path = tmp_path / "semi.csv"
+    path.write_text(f"id{sep}first_name{sep}city\n1{sep}anna{sep}Graz, Styria\n")
+    assert read_table(path).to_dict("records") == [
+        {"id": "1", "first_name": "anna", "city": "Graz, Styria"}
+    ]

@@ -201,3 +201,19 @@ def test_empty_result_when_nothing_blocks() -> None:
     result = identilink.dedupe(rows)
     assert result.report["n_candidate_pairs"] == 0
     assert result.clusters["cluster_id"].nunique() == 5
+
+
+def test_nested_values_are_rejected_not_crashed_on() -> None:
+    rows = [dict(r) for r in ROWS]
+    rows[0]["first_name"] = {"given": "Anna"}
+    rows[1]["email"] = ["a@x.com"]
+    result = identilink.dedupe(rows)
+    assert result.report["n_rejected_values"] == 3  # two nested values and 'not-an-email'
+    reasons = {r["role"]: r["examples"][0][1] for r in result.report["rejected_values"]}
+    assert reasons["first_name"] == "a nested value, not a scalar"
+
+
+def test_a_single_record_is_its_own_cluster() -> None:
+    result = identilink.dedupe(ROWS[:1])
+    assert result.clusters.to_dict("records") == [{"record_id": "a1", "cluster_id": "a1"}]
+    assert len(result.pairs) == 0

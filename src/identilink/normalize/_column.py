@@ -55,10 +55,17 @@ def normalize_column(
     ``func`` runs once per distinct non-null value, so repeated values cost nothing.
     Returns an object array of normalised strings (``None`` for null or invalid) and a report.
     """
+    examples: list[tuple[str, str]] = []
+    n_nested = 0
+    if values.dtype == object:
+        nested = values.map(lambda v: isinstance(v, list | dict | set | tuple)).to_numpy(np.bool_)
+        if nested.any():  # unhashable containers (from JSON input) are rejected, not crashed on
+            n_nested = int(nested.sum())
+            examples.append((str(values[nested].iloc[0])[:200], "a nested value, not a scalar"))
+            values = values.mask(pd.Series(nested, index=values.index))
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     mapped: list[str | None] = []
     invalid_codes: list[int] = []
-    examples: list[tuple[str, str]] = []
     for i, raw in enumerate(uniques):
         if _is_blank(raw):
             mapped.append(None)
@@ -75,13 +82,14 @@ def normalize_column(
     lookup[-1] = None
     out: npt.NDArray[np.object_] = lookup[codes]  # code -1 picks the trailing None
     n_invalid = int(np.isin(codes, invalid_codes).sum()) if invalid_codes else 0
+    n_invalid += n_nested
     blank_codes = [i for i, raw in enumerate(uniques) if _is_blank(raw)]
     n_blank = int(np.isin(codes, blank_codes).sum()) if blank_codes else 0
     report = ColumnReport(
         column=column,
         role=role,
         n_values=len(values),
-        n_null=int((codes < 0).sum()) + n_blank,
+        n_null=int((codes < 0).sum()) - n_nested + n_blank,
         n_invalid=n_invalid,
         examples=tuple(examples),
     )
