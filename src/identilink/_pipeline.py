@@ -66,16 +66,14 @@ class _Timer:
 
 
 def _resolve_settings(
-    frames: list[pd.DataFrame], settings: Settings, columns: Mapping[str, str]
+    frames: list[pd.DataFrame], names: list[str], settings: Settings, columns: Mapping[str, str]
 ) -> tuple[Settings, frozenset[str]]:
     """Fill in id column, roles, comparisons and blocking rules the settings leave open."""
-    for frame, name in zip(
-        frames, ("left", "right") if len(frames) == 2 else ("input",), strict=True
-    ):
+    for frame, name in zip(frames, names, strict=True):
         if len(frame) == 0:
             raise InputDataError(f"{name}: no records")
-    names = list(frames[0].columns)
-    id_column = settings.id_column if settings.id_column is not None else infer_id_column(names)
+    header = list(frames[0].columns)
+    id_column = settings.id_column if settings.id_column is not None else infer_id_column(header)
     explicit = frozenset(settings.roles or ()) | frozenset(columns)
     if settings.roles is None:
         roles = infer_roles(frames[0], id_column=id_column, overrides=columns)
@@ -84,7 +82,7 @@ def _resolve_settings(
     if not roles:
         raise InputDataError(
             "no column could be given a role; name them with --column ROLE=COLUMN "
-            f"(columns: {names})"
+            f"(columns: {header})"
         )
     comparisons = settings.comparisons
     if comparisons is None:
@@ -148,7 +146,7 @@ def _run(
     linking = len(frames) == 2
     with Progress(enabled=progress) as bar:
         with timer.stage("prepare"), bar.stage("normalising"):
-            settings, explicit = _resolve_settings(frames, settings, columns or {})
+            settings, explicit = _resolve_settings(frames, names, settings, columns or {})
             assert settings.roles is not None
             assert settings.blocking_rules is not None
             table = prepare(
@@ -255,7 +253,7 @@ def count_pairs(
     """
     frame = to_pandas(data, name="input")
     resolved, explicit = _resolve_settings(
-        [frame], _coerce_settings(settings) or Settings(), columns or {}
+        [frame], ["input"], _coerce_settings(settings) or Settings(), columns or {}
     )
     assert resolved.roles is not None
     assert resolved.blocking_rules is not None

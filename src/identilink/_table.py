@@ -206,8 +206,6 @@ def prepare(
 ) -> Table:
     """Normalise each role of ``frames`` (one frame to dedupe, two to link) into a Table."""
     for frame, name in zip(frames, names, strict=True):
-        if len(frame) == 0:
-            raise InputDataError(f"{name}: no records")
         missing = [c for c in roles.values() if c not in frame.columns]
         if missing:
             raise UnknownColumnError(

@@ -123,16 +123,6 @@ class FellegiSunterModel:
             weights += self._tf_adjustment(table, cm, a, b, g[:, j])
         return weights
 
-    def partial_weights(
-        self, table: Table, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64], g: Gamma
-    ) -> Float:
-        """Per-comparison weights (columns in comparison order), tf adjustment included."""
-        out = np.empty(g.shape, dtype=np.float64)
-        for j, cm in enumerate(self.comparisons):
-            out[:, j] = cm.log2_bayes_factors()[g[:, j]]
-            out[:, j] += self._tf_adjustment(table, cm, a, b, g[:, j])
-        return out
-
     @staticmethod
     def _tf_adjustment(
         table: Table,
