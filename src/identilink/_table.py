@@ -153,6 +153,7 @@ class Table:
                 self._codes[name] = _factorize(mapped[codes])
         return self._codes[name][0]
 
+    @functools.cache  # noqa: B019 - a Table lives for one run
     def shared_codes(self, role: str, other: str) -> tuple[Codes, Codes]:
         """Codes of two roles over one vocabulary, so values can be compared crosswise."""
         both = np.concatenate([self.values[role], self.values[other]])
