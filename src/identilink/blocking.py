@@ -154,10 +154,12 @@ def block(
         if len(big):
             oversized[str(rule)] = len(big)
             sizes = np.bincount(codes[codes >= 0])
-            largest = int(sizes[big].max()) if len(big) else 0
+            worst = int(big[np.argmax(sizes[big])])
+            member = int(np.flatnonzero(codes == worst)[0])
+            example = ", ".join(f"{k.role}={table.values[k.role][member]!r}" for k in rule.keys)
             warnings.warn(
                 f"blocking rule '{rule}': {len(big)} block(s) larger than max_block_size="
-                f"{max_block_size} skipped (largest {largest} records)",
+                f"{max_block_size} skipped (largest: {int(sizes[worst])} records with {example})",
                 IdentilinkWarning,
                 stacklevel=2,
             )

@@ -53,7 +53,9 @@ def test_block_or_of_rules_dedupes_pairs() -> None:
 
 def test_block_warns_naming_the_rule() -> None:
     table = make_table(ROWS)
-    with pytest.warns(IdentilinkWarning, match="soundex\\(last_name\\)"):
+    with pytest.warns(
+        IdentilinkWarning, match="soundex\\(last_name\\).*3 records with last_name='smith'"
+    ):
         result = block(table, [BlockingRule(["soundex(last_name)"])], max_block_size=2)
     assert result.oversized == {"soundex(last_name)": 1}
 
