@@ -33,11 +33,34 @@ def _validate(text: str) -> Email:
     return Email(original=text, normalized=f"{local}@{domain}", local_part=local, domain=domain)
 
 
-def normalize_email(value: object, /) -> Email:
+#: Providers whose mailboxes ignore ``+tags`` (and, for Gmail, dots in the local part).
+PLUS_TAG_PROVIDERS = frozenset(
+    {"gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "icloud.com"}
+    | {"me.com", "fastmail.com", "protonmail.com", "proton.me"}
+)
+DOT_BLIND_PROVIDERS = frozenset({"gmail.com", "googlemail.com"})
+
+
+def _provider_canonical(local: str, domain: str) -> tuple[str, str]:
+    if domain in PLUS_TAG_PROVIDERS:
+        local = local.split("+", 1)[0] or local
+    if domain in DOT_BLIND_PROVIDERS:
+        local = local.replace(".", "") or local
+        domain = "gmail.com"
+    return local, domain
+
+
+def normalize_email(value: object, /, *, provider_rules: bool = False) -> Email:
     """Validate and normalise one address: lower-cased local part, IDNA (ASCII) domain.
+
+    With ``provider_rules``, addresses that reach the same mailbox become equal: ``+tags`` are
+    dropped at providers that ignore them and dots at Gmail (``J.Doe+news@googlemail.com`` ->
+    ``jdoe@gmail.com``).
 
     >>> normalize_email(" Jane.Doe@Example.COM ").normalized
     'jane.doe@example.com'
+    >>> normalize_email("J.Doe+news@googlemail.com", provider_rules=True).normalized
+    'jdoe@gmail.com'
     """
     if not isinstance(value, str):
         raise NormalizationError(value, f"expected text, got {type(value).__name__}")
@@ -45,4 +68,7 @@ def normalize_email(value: object, /) -> Email:
     if not text:
         raise NormalizationError(value, "empty")
     result = _validate(text)
+    if provider_rules:
+        local, domain = _provider_canonical(result.local_part, result.domain)
+        result = Email(result.original, f"{local}@{domain}", local, domain)
     return result if result.original == value else attrs.evolve(result, original=value)

@@ -1,0 +1,113 @@
+"""CRM contact exports (CSV or Parquet), HubSpot and Salesforce column names recognised.
+
+Other column spellings fall back to identilink's role inference (``given_name``, ``zip``, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from identilink._io import read_table
+from identilink.adapters.base import BaseAdapter, csv_rows
+from identilink.errors import InputFileError
+from identilink.fragments import Fragment, Quarantined
+from identilink.roles import infer_id_column, infer_roles
+
+__all__ = ["CrmAdapter"]
+
+# field -> column names, HubSpot first, then Salesforce (Contact and Lead), then generic
+_COLUMNS: dict[str, tuple[str, ...]] = {
+    "id": ("Record ID", "Contact ID", "Id", "ContactId", "LeadId"),
+    "first_name": ("First Name", "FirstName"),
+    "last_name": ("Last Name", "LastName"),
+    "full_name": ("Name", "Full Name"),
+    "email": ("Email", "Email Address"),
+    "phone": ("Phone Number", "Phone", "Work Phone"),
+    "mobile": ("Mobile Phone Number", "MobilePhone", "Mobile Phone"),
+    "street": ("Street Address", "MailingStreet", "Street", "Address"),
+    "city": ("City", "MailingCity"),
+    "state": ("State/Region", "MailingState", "State"),
+    "postcode": ("Postal Code", "Zip", "MailingPostalCode", "PostalCode"),
+    "country": ("Country/Region", "MailingCountry", "Country"),
+    "dob": ("Date of birth", "Birthdate", "Date of Birth"),
+    "observed_at": ("Last Modified Date", "LastModifiedDate", "Create Date", "CreatedDate"),
+}
+_SIGNATURES = ({"Record ID", "First Name"}, {"FirstName", "LastName"}, {"Id", "Email"})
+
+
+def _mapping(columns: list[str]) -> dict[str, str]:
+    present = set(columns)
+    mapping = {
+        field: next(c for c in names if c in present)
+        for field, names in _COLUMNS.items()
+        if any(c in present for c in names)
+    }
+    frame = pd.DataFrame(columns=columns)
+    id_column = mapping.get("id") or infer_id_column(columns)
+    if id_column:
+        mapping["id"] = id_column
+    taken = set(mapping.values())
+    for role, column in infer_roles(frame, id_column=id_column).items():
+        if column not in taken and role not in mapping:
+            mapping[role] = column
+    return mapping
+
+
+class CrmAdapter(BaseAdapter):
+    """One fragment per contact row."""
+
+    channel = "crm"
+    extensions = (".csv", ".parquet", ".pq")
+
+    def records(self, path: Path) -> Iterator[tuple[Any, str]]:
+        if path.suffix.lower() in {".parquet", ".pq"}:
+            try:
+                frame = read_table(path)
+            except InputFileError as exc:
+                yield Quarantined(self.channel, str(path), str(exc)), str(path)
+                return
+            for n, row in enumerate(frame.to_dict("records"), start=1):
+                yield row, f"{path}#{n}"
+            return
+        yield from csv_rows(path, self.channel)
+
+    def parse(self, source: Any, /) -> Iterator[Fragment | Quarantined]:
+        self._mapping: dict[str, str] | None = None
+        yield from super().parse(source)
+
+    def fragment(self, record: dict[str, Any], ref: str) -> Fragment | None:
+        if self._mapping is None:
+            self._mapping = _mapping(list(record))
+        m = self._mapping
+        source_id = record.get(m["id"]) if "id" in m else ref
+        b = self.builder(source_id or ref)
+        b.raw_ref = ref
+        for field in ("first_name", "last_name", "street", "city", "state", "postcode", "country"):
+            if field in m:
+                b.attribute(field, record.get(m[field]))
+        if "dob" in m:
+            b.attribute("dob", record.get(m["dob"]))
+        if "full_name" in m:
+            b.name(record.get(m["full_name"]))
+        if "email" in m:
+            b.email(record.get(m["email"]), "crm")
+        for field in ("phone", "mobile"):
+            if field in m:
+                b.phone(record.get(m[field]), field)
+        if "observed_at" in m:
+            value = record.get(m["observed_at"])
+            b.observed_at = str(value) if value not in (None, "") else None
+        return b.build()
+
+    def sniff(self, path: Path, head: bytes, /) -> bool:
+        if path.suffix.lower() in {".parquet", ".pq"}:
+            return True
+        first = head.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
+        columns = {c.strip().strip('"') for c in first.split(",")}
+        return any(sig <= columns for sig in _SIGNATURES) or bool(
+            {"email", "first_name", "last_name"} & {c.lower() for c in columns}
+        )

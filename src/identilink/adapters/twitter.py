@@ -1,0 +1,86 @@
+"""Twitter / X API v2 objects as JSON Lines.
+
+Each line is a user object (``id, username, name, description, location, url``), a tweet object
+(``id, text, author_id, created_at``), or a response page ``{"data": ..., "includes":
+{"users": [...]}}``. One fragment per author: the platform user id and ``twitter:<username>``,
+the display name, and e-mails and phones written in the bio or the tweet. ``@mentions`` in text
+are other people and are never taken as the author's handle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from identilink.adapters.base import BaseAdapter, Source, json_lines
+from identilink.extract import find_emails, find_phones
+from identilink.fragments import Fragment, Quarantined
+
+__all__ = ["TwitterAdapter"]
+
+
+def _page_units(page: dict[str, Any], ref: str) -> Iterator[tuple[Any, str]]:
+    includes = page.get("includes") if isinstance(page.get("includes"), dict) else {}
+    users = {str(u.get("id")): u for u in (includes or {}).get("users", []) if isinstance(u, dict)}
+    data = page.get("data")
+    items = data if isinstance(data, list) else [data] if data else []
+    seen = set()
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        if "text" in item:  # a tweet: its author comes from includes.users
+            seen.add(str(item.get("author_id")))
+            yield {"tweet": item, "user": users.get(str(item.get("author_id")))}, ref
+        else:  # a user object
+            seen.add(str(item.get("id")))
+            yield {"user": item}, ref
+    for uid, user in users.items():
+        if uid not in seen:
+            yield {"user": user}, ref
+
+
+class TwitterAdapter(BaseAdapter):
+    channel = "twitter"
+    extensions = (".jsonl", ".json")
+
+    def records(self, path: Path) -> Iterator[tuple[Any, str]]:
+        yield from json_lines(path, self.channel)
+
+    def units(self, source: Source) -> Iterator[tuple[Any, str]]:
+        """Response pages are flattened into one (tweet, author) or (user) unit each."""
+        for record, ref in super().units(source):
+            if isinstance(record, dict) and ("data" in record or "includes" in record):
+                yield from _page_units(record, ref)
+            elif isinstance(record, dict) and "text" in record:
+                yield {"tweet": record, "user": None}, ref
+            else:
+                yield ({"user": record} if isinstance(record, dict) else record), ref
+
+    def fragment(self, record: dict[str, Any], ref: str) -> Fragment | Quarantined:
+        user = record.get("user") or {}
+        tweet = record.get("tweet") or {}
+        user_id = user.get("id") or tweet.get("author_id")
+        if not user_id:
+            return Quarantined(self.channel, ref, "no user id or author_id", str(record)[:200])
+        source_id = f"tweet-{tweet['id']}" if tweet.get("id") else f"user-{user_id}"
+        b = self.builder(source_id)
+        b.raw_ref = ref
+        b.user_id("twitter", user_id, "author")
+        if user.get("username"):
+            b.handle("twitter", user["username"], "author")
+        if user.get("name"):
+            b.name(user["name"])
+        if user.get("location"):
+            b.attribute("city", str(user["location"]).split(",")[0])
+        for text, origin in ((user.get("description"), "bio"), (tweet.get("text"), "tweet")):
+            if isinstance(text, str) and text:
+                for address in find_emails(text):
+                    b.email(address, origin)
+                for number in find_phones(text, region=self.region):
+                    b.phone(number, origin)
+        b.observed_at = tweet.get("created_at") or user.get("created_at") or None
+        return b.build()
+
+    def sniff(self, path: Path, head: bytes, /) -> bool:
+        return b'"username"' in head or b'"author_id"' in head
