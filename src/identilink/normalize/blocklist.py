@@ -52,14 +52,6 @@ def _email_reason(email: str) -> str | None:
     return None
 
 
-def _strings(values: Iterable[str]) -> frozenset[str]:
-    return frozenset(values)
-
-
-def _pattern_tuple(patterns: Iterable[str]) -> tuple[str, ...]:
-    return tuple(patterns)
-
-
 @attrs.frozen
 class Blocklist:
     """The default placeholder rules plus a project's own values and regular expressions.
@@ -73,9 +65,9 @@ class Blocklist:
     defaults: bool = True
 
     def extend(self, values: Iterable[str] = (), patterns: Iterable[str] = ()) -> Blocklist:
-        return attrs.evolve(
-            self, values=self.values | set(values), patterns=(*self.patterns, *patterns)
-        )
+        more_values: frozenset[str] = self.values | frozenset(values)
+        more_patterns: tuple[str, ...] = self.patterns + tuple(patterns)
+        return attrs.evolve(self, values=more_values, patterns=more_patterns)
 
     def reason(self, kind: str, value: str) -> str | None:
         """Why ``value`` (an identifier of ``kind``) must not link anyone, or ``None``."""
