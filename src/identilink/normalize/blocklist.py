@@ -60,8 +60,8 @@ class Blocklist:
     (``jane@x.com``, ``+12015550123``, ``twitter:janedoe``).
     """
 
-    values: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
-    patterns: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    values: frozenset[str] = frozenset()
+    patterns: tuple[str, ...] = ()
     defaults: bool = True
 
     def extend(self, values: Iterable[str] = (), patterns: Iterable[str] = ()) -> Blocklist:
