@@ -25,8 +25,13 @@ _QUOTE_HEADER = re.compile(r"^\s*On .{3,200}wrote:\s*$", re.MULTILINE)
 _MAX_TEXT = 100_000  # longer text is cut: identifiers live near the start, and time is bounded
 
 
+_DIGITS7 = re.compile(r"(?:\d\D{0,3}){7}")
+
+
 def find_emails(text: str, /) -> Iterator[str]:
     """Valid e-mail addresses in ``text``, as written (normalise them separately)."""
+    if "@" not in text:
+        return
     for match in _EMAIL_CANDIDATE.finditer(text[:_MAX_TEXT]):
         candidate = match.group(0).rstrip(".-'")
         try:
@@ -38,6 +43,8 @@ def find_emails(text: str, /) -> Iterator[str]:
 
 def find_phones(text: str, /, *, region: str = "US") -> Iterator[str]:
     """Valid phone numbers in ``text`` in E.164, found by phonenumbers' ``PhoneNumberMatcher``."""
+    if not _DIGITS7.search(text):  # no run of seven digits: the (slow) matcher cannot match
+        return
     for match in PhoneNumberMatcher(text[:_MAX_TEXT], region, leniency=Leniency.VALID):
         yield phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
 

@@ -36,6 +36,7 @@ __all__ = [
     "adapter_names",
     "detect_channel",
     "get_adapter",
+    "ingest",
 ]
 
 #: Built-in adapters by channel name. Detection tries them in this order.
@@ -97,3 +98,16 @@ def detect_channel(path: str | Path, /) -> str:
     if not matches:
         raise ConfigurationError(f"{p}: cannot tell its channel; pass --channel")
     raise ConfigurationError(f"{p}: could be any of {matches}; pass --channel")
+
+
+def ingest(
+    paths: list[str | Path], /, *, channel: str | None = None, **options: Any
+) -> tuple[list[Any], list[Any]]:
+    """Fragments and quarantined records of ``paths`` (channel detected per file unless given)."""
+    fragments: list[Any] = []
+    quarantined: list[Any] = []
+    for path in paths:
+        adapter = get_adapter(channel or detect_channel(path), **options)
+        for item in adapter.parse(Path(path)):
+            (quarantined if type(item).__name__ == "Quarantined" else fragments).append(item)
+    return fragments, quarantined

@@ -34,6 +34,7 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     "postcode": ("Postal Code", "Zip", "MailingPostalCode", "PostalCode"),
     "country": ("Country/Region", "MailingCountry", "Country"),
     "dob": ("Date of birth", "Birthdate", "Date of Birth"),
+    "twitter": ("Twitter Username", "Twitter Handle", "twitter"),
     "observed_at": ("Last Modified Date", "LastModifiedDate", "Create Date", "CreatedDate"),
 }
 _SIGNATURES = ({"Record ID", "First Name"}, {"FirstName", "LastName"}, {"Id", "Email"})
@@ -98,6 +99,8 @@ class CrmAdapter(BaseAdapter):
         for field in ("phone", "mobile"):
             if field in m:
                 b.phone(record.get(m[field]), field)
+        if "twitter" in m:
+            b.handle("twitter", record.get(m["twitter"]), "crm")
         if "observed_at" in m:
             value = record.get(m["observed_at"])
             b.observed_at = str(value) if value not in (None, "") else None

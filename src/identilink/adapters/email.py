@@ -3,17 +3,19 @@
 The sender's display names and addresses come from ``From``, ``Reply-To`` and ``Sender``;
 phone numbers and e-mails written in the body (quoted replies removed) and the signature (after
 ``-- ``) are added. Header values are parsed by the standard library's ``email`` package with
-the default policy, so folded or encoded headers are decoded and injected line breaks rejected.
+RFC 2047 encoded words decoded; a sender header with an injected line break is quarantined.
 """
 
 from __future__ import annotations
 
 import email
-import email.policy
 import email.utils
 import mailbox
+import re
 from collections.abc import Iterator
-from email.message import EmailMessage
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -24,24 +26,47 @@ from identilink.fragments import Fragment, Quarantined
 __all__ = ["EmailAdapter"]
 
 _MAX_BODY = 200_000
+_TAGS = re.compile(r"<[^>]{0,2000}>")
+_FOLD = re.compile(r"\r?\n[ \t]")
 
 
-def _body(message: EmailMessage) -> str:
-    part = message.get_body(preferencelist=("plain", "html"))
-    if part is None:
+def _header(message: Message, name: str) -> list[str]:
+    """Decoded values of one header (RFC 2047 encoded words resolved)."""
+    out = []
+    for raw in message.get_all(name) or []:
+        text = _FOLD.sub(" ", str(raw))  # folding is not content
+        if "=?" in text:
+            try:
+                text = str(make_header(decode_header(text)))
+            except (HeaderParseError, LookupError, UnicodeError, ValueError):
+                pass
+        out.append(text)
+    return out
+
+
+def _body(message: Message) -> str:
+    """The first text/plain part (else text/html, tags removed), decoded by its charset."""
+    chosen = None
+    for part in message.walk():
+        kind = part.get_content_type()
+        if kind == "text/plain":
+            chosen = part
+            break
+        if kind == "text/html" and chosen is None:
+            chosen = part
+    if chosen is None:
         return ""
+    payload = chosen.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return ""
+    charset = chosen.get_content_charset() or "utf-8"
     try:
-        text = part.get_content()
-    except (LookupError, ValueError, AssertionError):  # unknown charset, broken encoding
-        payload = part.get_payload(decode=True)
-        text = payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else ""
-    if not isinstance(text, str):
-        return ""
-    if part.get_content_type() == "text/html":
-        import re
-
-        text = re.sub(r"<[^>]{0,2000}>", " ", text)
-    return text[:_MAX_BODY]
+        text = payload[:_MAX_BODY].decode(charset, errors="replace")
+    except LookupError:  # an unknown charset name
+        text = payload[:_MAX_BODY].decode("utf-8", errors="replace")
+    if chosen.get_content_type() == "text/html":
+        text = _TAGS.sub(" ", text)
+    return text
 
 
 class EmailAdapter(BaseAdapter):
@@ -63,21 +88,20 @@ class EmailAdapter(BaseAdapter):
             box.close()
 
     def fragment(self, record: Any, ref: str) -> Fragment | Quarantined:
-        if isinstance(record, EmailMessage):
+        if isinstance(record, Message):
             message = record
         else:
             data = record if isinstance(record, bytes) else str(record).encode("utf-8", "replace")
-            message = email.message_from_bytes(data, policy=email.policy.default)
+            message = email.message_from_bytes(data)  # compat32: fast, headers kept as text
         senders: list[tuple[str, str]] = []
         for header in ("From", "Reply-To", "Sender"):
-            try:
-                values = message.get_all(header) or []
-            except (ValueError, TypeError, IndexError) as exc:
-                return Quarantined(self.channel, ref, f"malformed {header} header: {exc}")
-            senders += email.utils.getaddresses([str(v) for v in values])
+            values = _header(message, header)
+            if any("\n" in v or "\r" in v for v in values):
+                return Quarantined(self.channel, ref, f"line break injected in {header} header")
+            senders += email.utils.getaddresses(values)
         if not any(address for _, address in senders):
             return Quarantined(self.channel, ref, "no sender address in From/Reply-To/Sender")
-        message_id = str(message.get("Message-ID") or "").strip().strip("<>") or ref
+        message_id = " ".join(_header(message, "Message-ID")).strip().strip("<>") or ref
         b = self.builder(message_id)
         b.raw_ref = ref
         for name, address in senders:

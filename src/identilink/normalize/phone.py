@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import attrs
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType
@@ -39,6 +41,11 @@ def normalize_phone(value: object, /, *, region: str = "US") -> Phone:
         value = str(int(value)) if float(value).is_integer() else str(value)
     if not isinstance(value, str):
         raise NormalizationError(value, f"expected text, got {type(value).__name__}")
+    return _parse(value, region)
+
+
+@lru_cache(maxsize=65536)
+def _parse(value: str, region: str) -> Phone:
     try:
         number = phonenumbers.parse(value, region)
     except NumberParseException as exc:

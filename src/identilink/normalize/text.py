@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from identilink.errors import NormalizationError
 
@@ -91,6 +92,7 @@ def _require_text(value: object) -> str:
     return value
 
 
+@lru_cache(maxsize=131072)
 def fold(value: str, /) -> str:
     """Lower-case, strip accents, turn punctuation into spaces and collapse whitespace."""
     decomposed = unicodedata.normalize("NFKD", value)
