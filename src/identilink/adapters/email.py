@@ -8,6 +8,7 @@ RFC 2047 encoded words decoded; a sender header with an injected line break is q
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.utils
 import mailbox
@@ -36,10 +37,8 @@ def _header(message: Message, name: str) -> list[str]:
     for raw in message.get_all(name) or []:
         text = _FOLD.sub(" ", str(raw))  # folding is not content
         if "=?" in text:
-            try:
+            with contextlib.suppress(HeaderParseError, LookupError, UnicodeError, ValueError):
                 text = str(make_header(decode_header(text)))
-            except (HeaderParseError, LookupError, UnicodeError, ValueError):
-                pass
         out.append(text)
     return out
 

@@ -8,7 +8,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-__all__ = ["PairMetrics", "blocking_metrics", "cluster_pair_metrics"]
+__all__ = ["PairMetrics", "b_cubed", "blocking_metrics", "cluster_pair_metrics"]
 
 
 @attrs.frozen
@@ -80,6 +80,24 @@ def cluster_pair_metrics(
         predicted_pairs=cross(["p"]),
         true_pairs=cross(["t"]),
     )
+
+
+def b_cubed(
+    predicted: Sequence[object] | pd.Series, truth: Sequence[object] | pd.Series, /
+) -> dict[str, float]:
+    """B-cubed precision, recall and F1 (Bagga and Baldwin): per-record cluster overlap.
+
+    For record r with predicted cluster C and true entity E, precision is |C & E| / |C| and
+    recall |C & E| / |E|; both are averaged over records.
+    """
+    frame = pd.DataFrame({"p": np.asarray(predicted), "t": np.asarray(truth)})
+    both = frame.groupby(["p", "t"])["p"].transform("size").to_numpy(dtype=np.float64)
+    pred = frame.groupby("p")["p"].transform("size").to_numpy(dtype=np.float64)
+    true = frame.groupby("t")["t"].transform("size").to_numpy(dtype=np.float64)
+    precision = float((both / pred).mean()) if len(frame) else 1.0
+    recall = float((both / true).mean()) if len(frame) else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1}
 
 
 def blocking_metrics(

@@ -292,7 +292,7 @@ def _people(g: _Gen, n: int) -> list[_Person]:
                     mobiles=mobiles,
                     landline=landline,
                     work_phone=work,
-                    handle=g.unique(f"{first}{last[:r.randint(1, len(last))]}"),
+                    handle=g.unique(f"{first}{last[: r.randint(1, len(last))]}"),
                     twitter_id=str(10**15 + g.next_id() * 7919),
                     psid=str(6 * 10**15 + g.next_id() * 104729),
                 )
@@ -323,8 +323,8 @@ class _Writers:
 
     def file(self, name: str) -> Any:
         if name not in self.files:
-            mode = {"newline": ""} if name.endswith(".csv") else {}
-            self.files[name] = (self.dir / name).open("w", encoding="utf-8", **mode)
+            newline = "" if name.endswith(".csv") else None
+            self.files[name] = (self.dir / name).open("w", encoding="utf-8", newline=newline)
         return self.files[name]
 
     def record(self, fragment_id: str, person: int, identifiers: list[str]) -> None:
@@ -547,7 +547,10 @@ def _facebook(g: _Gen, w: _Writers, people: list[_Person]) -> None:
                 "timestamp": ms,
                 "message": {"mid": mid, "text": text},
             }
-            batch = {"object": "page", "entry": [{"id": "1234567890", "time": ms, "messaging": [event]}]}
+            batch = {
+                "object": "page",
+                "entry": [{"id": "1234567890", "time": ms, "messaging": [event]}],
+            }
             out.write(json.dumps(batch) + "\n")
             w.record(f"facebook:{mid}", p.pid, ids)
 
@@ -576,10 +579,19 @@ def _webchat(g: _Gen, w: _Writers, people: list[_Person]) -> None:
                         {
                             "transcript_id": tid,
                             "started_at": when,
-                            "visitor": {"id": f"v-{tid}", "name": name, "email": email, "phone": _fmt_phone(phone, r) if phone else ""},
+                            "visitor": {
+                                "id": f"v-{tid}",
+                                "name": name,
+                                "email": email,
+                                "phone": _fmt_phone(phone, r) if phone else "",
+                            },
                             "messages": [
                                 {"from": "visitor", "text": text, "at": when},
-                                {"from": "agent", "text": "Sure, contact help@shopco.com", "at": when},
+                                {
+                                    "from": "agent",
+                                    "text": "Sure, contact help@shopco.com",
+                                    "at": when,
+                                },
                             ],
                         }
                     )
@@ -592,10 +604,25 @@ def _webchat(g: _Gen, w: _Writers, people: list[_Person]) -> None:
                             "type": "chat",
                             "id": tid,
                             "timestamp": when,
-                            "visitor": {"id": f"v-{tid}", "name": name, "email": email, "phone": phone},
+                            "visitor": {
+                                "id": f"v-{tid}",
+                                "name": name,
+                                "email": email,
+                                "phone": phone,
+                            },
                             "history": [
-                                {"type": "chat.msg", "name": name, "msg": text, "sender_type": "Visitor"},
-                                {"type": "chat.msg", "name": "Agent", "msg": "Call 800-555-0199", "sender_type": "Agent"},
+                                {
+                                    "type": "chat.msg",
+                                    "name": name,
+                                    "msg": text,
+                                    "sender_type": "Visitor",
+                                },
+                                {
+                                    "type": "chat.msg",
+                                    "name": "Agent",
+                                    "msg": "Call 800-555-0199",
+                                    "sender_type": "Agent",
+                                },
                             ],
                         }
                     )
@@ -610,12 +637,14 @@ def _calls(g: _Gen, w: _Writers, people: list[_Person]) -> None:
     for p in people:
         for _ in range(r.choices((0, 1, 2, 3), weights=(45, 30, 15, 10))[0]):
             uid = f"{1700000000 + g.next_id()}.{r.randint(0, 999)}"
-            if p.landline and r.random() < 0.3:
-                number = p.landline
-            else:
-                number = r.choice(p.mobiles)
+            number = p.landline if p.landline and r.random() < 0.3 else r.choice(p.mobiles)
             cnam = r.choice(
-                (f"{p.first.title()} {p.last.title()}", "WIRELESS CALLER", f"{p.last.upper()} {p.first.upper()[0]}", "")
+                (
+                    f"{p.first.title()} {p.last.title()}",
+                    "WIRELESS CALLER",
+                    f"{p.last.upper()} {p.first.upper()[0]}",
+                    "",
+                )
             )
             start = g.when()
             duration = r.randint(10, 900)

@@ -1,0 +1,89 @@
+"""Given-name variants: a nickname table mapping common short forms to one canonical name."""
+
+from __future__ import annotations
+
+__all__ = ["NICKNAMES", "canonical_given_name"]
+
+_GROUPS = {
+    "robert": "bob bobby rob robbie bert",
+    "william": "bill billy will willy liam",
+    "elizabeth": "liz lizzie beth betty eliza libby",
+    "james": "jim jimmy jamie",
+    "michael": "mike mikey mick",
+    "jennifer": "jen jenny",
+    "christopher": "chris kit",
+    "margaret": "peggy maggie meg",
+    "richard": "rick ricky dick rich",
+    "joseph": "joe joey",
+    "thomas": "tom tommy",
+    "daniel": "dan danny",
+    "matthew": "matt",
+    "anthony": "tony",
+    "katherine": "kate katie kathy kat",
+    "catherine": "cathy cat",
+    "patricia": "pat patty trish",
+    "jessica": "jess jessie",
+    "samantha": "sam sammy",
+    "benjamin": "ben benny",
+    "alexander": "alex xander",
+    "nicholas": "nick nicky",
+    "kimberly": "kim",
+    "rebecca": "becky becca",
+    "deborah": "debbie deb",
+    "edward": "ed eddie ted",
+    "timothy": "tim timmy",
+    "andrew": "andy drew",
+    "stephanie": "steph",
+    "steven": "steve",
+    "stephen": "steve",
+    "jonathan": "jon",
+    "john": "jack johnny",
+    "charles": "charlie chuck",
+    "david": "dave davey",
+    "susan": "sue susie",
+    "barbara": "barb babs",
+    "kenneth": "ken kenny",
+    "donald": "don donnie",
+    "ronald": "ron ronnie",
+    "gregory": "greg",
+    "lawrence": "larry",
+    "victoria": "vicky tori",
+    "abigail": "abby",
+    "zachary": "zach zack",
+    "nathan": "nate",
+    "samuel": "sam",
+    "joshua": "josh",
+    "pamela": "pam",
+    "cynthia": "cindy",
+    "christine": "chris chrissy",
+    "douglas": "doug",
+    "gerald": "jerry",
+    "frances": "fran",
+    "raymond": "ray",
+    "theresa": "terry tess",
+    "judith": "judy",
+    "kathleen": "kathy",
+    "madison": "maddie",
+    "sophia": "sophie",
+    "isabella": "bella izzy",
+    "alexis": "lexi",
+    "philip": "phil",
+    "eugene": "gene",
+    "albert": "al bert",
+    "vincent": "vince vinny",
+    "walter": "walt",
+    "frederick": "fred freddie",
+    "harold": "harry hal",
+    "henry": "hank harry",
+}
+#: nickname -> canonical given name (several canonical names share "sam", "chris", "steve"...;
+#: the first listed wins, which is enough to make variants compare equal)
+NICKNAMES: dict[str, str] = {}
+for _canonical, _variants in _GROUPS.items():
+    for _nick in _variants.split():
+        NICKNAMES.setdefault(_nick, _canonical)
+
+
+def canonical_given_name(name: str, /) -> str:
+    """The canonical form of a normalised given name (``bob`` -> ``robert``), else the name."""
+    return NICKNAMES.get(name, name)

@@ -1,0 +1,197 @@
+"""Fragments into customers: identifier links guarded by names, then connected components.
+
+Two fragments are linked when they share a normalised identifier (e-mail, phone, handle or
+platform user id) that is
+
+- not a placeholder (``Identifier.blocked``, from the blocklist), and
+- not *shared*: a value whose holders give names that cannot be one person (``Jane Doe`` and
+  ``John Doe`` on one landline, hundreds of names on a switchboard) is shared, and it links
+  no one. Names are compared token by token, forgiving nicknames, typos and initials.
+
+Customers are the connected components of those links; the customer id is the id of the
+customer's first fragment in input order. Every shared value is reported with its holders'
+names, so a steward can see why it was not used.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+import attrs
+import numpy as np
+import pandas as pd
+from rapidfuzz.distance import JaroWinkler
+
+from identilink.cluster import components
+from identilink.fragments import Fragment
+from identilink.normalize.names import canonical_given_name
+
+__all__ = ["FragmentResolution", "name_signature", "names_compatible", "resolve_fragments"]
+
+_MAX_SIGNATURES = 50  # a value held under more distinct names than this is shared outright
+
+
+def name_signature(fragment: Fragment, /) -> frozenset[str]:
+    """The name tokens a fragment gives, nicknames made canonical (empty when it gives none)."""
+    attrs_ = fragment.attributes
+    text = attrs_.get("full_name") or " ".join(
+        t for t in (attrs_.get("first_name"), attrs_.get("last_name")) if t
+    )
+    return frozenset(canonical_given_name(t) for t in text.split() if t)
+
+
+def _tokens_match(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if len(a) == 1 or len(b) == 1:  # an initial
+        return a[0] == b[0]
+    return bool(JaroWinkler.normalized_similarity(a, b) >= 0.88)
+
+
+def names_compatible(a: frozenset[str], b: frozenset[str], /) -> bool:
+    """Could two name signatures be one person? Every token of the shorter must match one
+    token of the longer (equal after nicknames, Jaro-Winkler >= 0.88, or an initial)."""
+    if not a or not b:
+        return True
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    return all(any(_tokens_match(s, t) for t in long) for s in short)
+
+
+def _conflicting(signatures: set[frozenset[str]]) -> tuple[frozenset[str], frozenset[str]] | None:
+    named = [s for s in signatures if s]
+    if len(named) > _MAX_SIGNATURES:
+        return named[0], named[1]
+    for i, a in enumerate(named):
+        for b in named[i + 1 :]:
+            if not names_compatible(a, b):
+                return a, b
+    return None
+
+
+@attrs.frozen
+class FragmentResolution:
+    """Customers found among fragments.
+
+    - ``clusters``: ``fragment_id, customer_id, channel``.
+    - ``links``: ``left, right, kind, value``: the identifier each link rests on.
+    - ``shared``: values that linked no one, with why (``blocked`` or ``shared``) and names.
+    - ``golden``: one row per customer: names, identifiers, channels, fragment count.
+    """
+
+    clusters: pd.DataFrame
+    links: pd.DataFrame
+    shared: pd.DataFrame
+    golden: pd.DataFrame
+
+
+def resolve_fragments(fragments: Sequence[Fragment], /) -> FragmentResolution:
+    """Link fragments through the identifiers they share (see the module docstring)."""
+    n = len(fragments)
+    signatures = [name_signature(f) for f in fragments]
+    holders: dict[tuple[str, str], list[int]] = defaultdict(list)
+    blocked: dict[tuple[str, str], str] = {}
+    blocked_count: dict[tuple[str, str], int] = defaultdict(int)
+    for i, fragment in enumerate(fragments):
+        for ident in fragment.identifiers:
+            key = (ident.kind, ident.value)
+            if ident.blocked:
+                blocked[key] = ident.blocked
+                blocked_count[key] += 1
+                continue
+            members = holders[key]
+            if not members or members[-1] != i:
+                members.append(i)
+    left: list[int] = []
+    right: list[int] = []
+    link_kind: list[str] = []
+    link_value: list[str] = []
+    shared_rows = []
+    for (kind, value), members in holders.items():
+        if len(members) < 2:
+            continue
+        conflict = _conflicting({signatures[i] for i in members})
+        if conflict is not None:
+            shared_rows.append(
+                {
+                    "kind": kind,
+                    "value": value,
+                    "reason": "shared by different names",
+                    "fragments": len(members),
+                    "example_names": json.dumps([" ".join(sorted(c)) for c in conflict]),
+                }
+            )
+            continue
+        first = members[0]
+        for other in members[1:]:  # a star is enough for connectivity
+            left.append(first)
+            right.append(other)
+            link_kind.append(kind)
+            link_value.append(value)
+    for (kind, value), reason in blocked.items():
+        shared_rows.append(
+            {
+                "kind": kind,
+                "value": value,
+                "reason": f"blocked: {reason}",
+                "fragments": blocked_count[(kind, value)],
+                "example_names": "[]",
+            }
+        )
+    a = np.asarray(left, dtype=np.int64)
+    b = np.asarray(right, dtype=np.int64)
+    labels = components(n, a, b)
+    ids = np.array([f.fragment_id for f in fragments], dtype=object)
+    first_of = np.unique(labels, return_index=True)[1]
+    customer = ids[first_of][labels] if n else np.array([], dtype=object)
+    clusters = pd.DataFrame(
+        {
+            "fragment_id": ids,
+            "customer_id": customer,
+            "channel": [f.channel for f in fragments],
+        }
+    )
+    links = pd.DataFrame(
+        {
+            "left": ids[a] if n else [],
+            "right": ids[b] if n else [],
+            "kind": link_kind,
+            "value": link_value,
+        }
+    )
+    shared = pd.DataFrame(
+        shared_rows, columns=["kind", "value", "reason", "fragments", "example_names"]
+    )
+    return FragmentResolution(clusters, links, shared, _golden(fragments, labels, ids[first_of]))
+
+
+def _most_frequent(values: Iterable[str]) -> str | None:
+    counts: dict[str, int] = {}
+    for v in values:
+        counts[v] = counts.get(v, 0) + 1
+    return max(counts, key=lambda v: counts[v]) if counts else None
+
+
+def _golden(
+    fragments: Sequence[Fragment], labels: np.ndarray, customer_ids: np.ndarray
+) -> pd.DataFrame:
+    """Per customer: most frequent value of each attribute; every linkable identifier."""
+    members: dict[int, list[int]] = defaultdict(list)
+    for i, label in enumerate(labels.tolist()):
+        members[label].append(i)
+    rows = []
+    for label, idx in sorted(members.items()):
+        group = [fragments[i] for i in idx]
+        row: dict[str, object] = {
+            "customer_id": customer_ids[label],
+            "n_fragments": len(group),
+            "channels": ",".join(sorted({f.channel for f in group})),
+        }
+        for name in ("first_name", "last_name", "dob", "street", "city", "postcode"):
+            row[name] = _most_frequent(f.attributes[name] for f in group if name in f.attributes)
+        for kind in ("email", "phone", "handle", "user_id"):
+            values = sorted({v for f in group for v in f.values(kind)})
+            row[f"{kind}s"] = json.dumps(values)
+        rows.append(row)
+    return pd.DataFrame(rows)
