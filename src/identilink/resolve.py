@@ -139,6 +139,12 @@ def resolve_fragments(fragments: Sequence[Fragment], /) -> FragmentResolution:
                 "example_names": "[]",
             }
         )
+    labels = components(n, np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64))
+    for x, y in _name_links(fragments, labels):
+        left.append(x)
+        right.append(y)
+        link_kind.append("name")
+        link_value.append(" ".join(_full_name(fragments[x]) or ()))
     a = np.asarray(left, dtype=np.int64)
     b = np.asarray(right, dtype=np.int64)
     labels = components(n, a, b)
@@ -164,6 +170,50 @@ def resolve_fragments(fragments: Sequence[Fragment], /) -> FragmentResolution:
         shared_rows, columns=["kind", "value", "reason", "fragments", "example_names"]
     )
     return FragmentResolution(clusters, links, shared, _golden(fragments, labels, ids[first_of]))
+
+
+def _full_name(fragment: Fragment) -> tuple[str, str] | None:
+    """(canonical first name, last name) when the fragment gives both."""
+    first = fragment.attributes.get("first_name")
+    last = fragment.attributes.get("last_name")
+    if not first or not last or len(first) < 2 or len(last) < 2:
+        return None
+    return canonical_given_name(first), last
+
+
+def _name_links(fragments: Sequence[Fragment], labels: np.ndarray) -> list[tuple[int, int]]:
+    """Links by full name from *account-only* customers to the one *anchor* of that name.
+
+    An anchor is a customer already tied to two or more e-mails or phones (a CRM contact, say).
+    An account-only customer (a Twitter or Facebook account with no e-mail or phone) that gives
+    a full name held by exactly one anchor is linked to it. A name held by two or more anchors
+    is ambiguous and links nothing. Callers and senders with an e-mail or phone of their own
+    are not linked by name: measured on generated data, same-name strangers made a third of
+    those links wrong.
+    """
+    contacts: dict[int, set[str]] = defaultdict(set)
+    names: dict[int, set[tuple[str, str]]] = defaultdict(set)
+    first_fragment: dict[int, int] = {}
+    for i, fragment in enumerate(fragments):
+        label = int(labels[i])
+        first_fragment.setdefault(label, i)
+        contacts[label].update(fragment.values("email"), fragment.values("phone"))
+        name = _full_name(fragment)
+        if name is not None:
+            names[label].add(name)
+    anchors = {label for label, values in contacts.items() if len(values) >= 2}
+    holders: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for label in anchors:
+        for name in names.get(label, ()):
+            holders[name].add(label)
+    links = []
+    for label, held in names.items():
+        if contacts[label]:  # has an e-mail or phone of its own: identifiers decide
+            continue
+        targets = {t for name in held for t in holders.get(name, ())}
+        if len(targets) == 1:
+            links.append((first_fragment[label], first_fragment[targets.pop()]))
+    return links
 
 
 def _most_frequent(values: Iterable[str]) -> str | None:

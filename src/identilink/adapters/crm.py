@@ -26,6 +26,7 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     "last_name": ("Last Name", "LastName"),
     "full_name": ("Name", "Full Name"),
     "email": ("Email", "Email Address"),
+    "more_emails": ("Additional email addresses", "Secondary Email", "Other Email"),
     "phone": ("Phone Number", "Phone", "Work Phone"),
     "mobile": ("Mobile Phone Number", "MobilePhone", "Mobile Phone"),
     "street": ("Street Address", "MailingStreet", "Street", "Address"),
@@ -96,6 +97,9 @@ class CrmAdapter(BaseAdapter):
             b.name(record.get(m["full_name"]))
         if "email" in m:
             b.email(record.get(m["email"]), "crm")
+        if "more_emails" in m:
+            for address in str(record.get(m["more_emails"]) or "").split(";"):
+                b.email(address, "crm")
         for field in ("phone", "mobile"):
             if field in m:
                 b.phone(record.get(m[field]), field)

@@ -345,6 +345,7 @@ def _crm(g: _Gen, w: _Writers, people: list[_Person]) -> None:
         "First Name",
         "Last Name",
         "Email",
+        "Additional email addresses",
         "Phone Number",
         "Mobile Phone Number",
         "Street Address",
@@ -361,11 +362,13 @@ def _crm(g: _Gen, w: _Writers, people: list[_Person]) -> None:
         for copy in range(r.choices((0, 1, 2), weights=(15, 70, 15))[0]):
             rid = str(100000 + g.next_id())
             ids: list[str] = []
-            email = r.choice(p.emails) if r.random() < 0.9 else ""
+            email = p.emails[0] if r.random() < 0.9 else ""
             if email and r.random() < 0.03:
                 email = r.choice(_PLACEHOLDER_EMAILS)
             elif email:
                 ids.append(f"email:{email.lower()}")
+            additional = p.emails[1:] if r.random() < 0.6 else []
+            ids += [f"email:{e.lower()}" for e in additional]
             phone = ""
             if p.work_phone and r.random() < 0.6:
                 phone = _fmt_phone(p.work_phone, r)  # the employer's switchboard: shared
@@ -373,13 +376,15 @@ def _crm(g: _Gen, w: _Writers, people: list[_Person]) -> None:
             elif p.landline and r.random() < 0.5:
                 phone = _fmt_phone(p.landline, r)
                 ids.append(f"phone:{_e164(p.landline)}")
+            elif len(p.mobiles) > 1 and r.random() < 0.6:
+                phone = _fmt_phone(p.mobiles[1], r)
+                ids.append(f"phone:{_e164(p.mobiles[1])}")
             elif r.random() < 0.04:
                 phone = r.choice(_PLACEHOLDER_PHONES)
             mobile = ""
-            if r.random() < 0.7:
-                m = r.choice(p.mobiles)
-                mobile = _fmt_phone(m, r)
-                ids.append(f"phone:{_e164(m)}")
+            if r.random() < 0.85:
+                mobile = _fmt_phone(p.mobiles[0], r)
+                ids.append(f"phone:{_e164(p.mobiles[0])}")
             address = p.old_address if (copy == 0 and p.old_address) else p.address
             twitter = ""
             if r.random() < 0.15:
@@ -393,6 +398,7 @@ def _crm(g: _Gen, w: _Writers, people: list[_Person]) -> None:
                     first.title(),
                     last.title(),
                     email.upper() if email and r.random() < 0.1 else email,
+                    ";".join(additional),
                     phone,
                     mobile,
                     address[0],
