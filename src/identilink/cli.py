@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 import warnings
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,14 @@ import attrs
 from identilink._io import read_table, write_table
 from identilink._pipeline import Result, dedupe, link
 from identilink._version import __version__
+from identilink.adapters import ingest
+from identilink.bench.multichannel import generate
 from identilink.config import Settings
-from identilink.errors import ConfigurationError, IdentilinkError, InputFileError
+from identilink.errors import ConfigurationError, IdentilinkError, InputDataError, InputFileError
+from identilink.fragments import read_fragments, write_fragments
 from identilink.model import FellegiSunterModel
+from identilink.normalize.blocklist import DEFAULT_BLOCKLIST, Blocklist
+from identilink.resolve import resolve_fragments
 
 __all__ = ["main"]
 
@@ -93,7 +99,139 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("left")
     p.add_argument("right")
     _common(p)
+    p = sub.add_parser("ingest", help="read channel files into fragments (JSON Lines)")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--channel", help="the files' channel (default: detected per file)")
+    p.add_argument("--out", required=True, help="fragments file (.jsonl)")
+    p.add_argument("--rejects", help="quarantined records and rejected values (.jsonl)")
+    _channel_options(p)
+    p = sub.add_parser("resolve", help="group fragments into customers")
+    p.add_argument("files", nargs="+", metavar="FRAGMENTS", help="fragments or channel files")
+    p.add_argument("--out", required=True, help="clusters: fragment_id, customer_id")
+    p.add_argument("--golden", help="one row per customer")
+    p.add_argument("--links", help="the identifier or name each link rests on")
+    p.add_argument("--shared", help="values that linked no one, and why")
+    _channel_options(p)
+    p = sub.add_parser("generate", help="write a seeded multi-channel data set with truth")
+    p.add_argument("--people", type=int, required=True)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True, help="directory")
+    for p in sub.choices.values():
+        if not any(a.dest == "quiet" for a in p._actions):
+            p.add_argument("--quiet", action="store_true", help="no summary on stderr")
     return parser
+
+
+def _channel_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--region", default="US", help="default country of phone numbers")
+    parser.add_argument(
+        "--provider-rules",
+        action="store_true",
+        help="e-mails reaching one mailbox are equal (Gmail dots, +tags)",
+    )
+    parser.add_argument(
+        "--blocklist", help="file of extra placeholder values, one normalised value a line"
+    )
+
+
+def _blocklist(path: str | None) -> Blocklist:
+    if path is None:
+        return DEFAULT_BLOCKLIST
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputFileError(f"{path}: cannot read blocklist: {exc}") from None
+    values = [v.strip() for v in lines if v.strip() and not v.startswith("#")]
+    return DEFAULT_BLOCKLIST.extend(values)
+
+
+def _fragments(args: argparse.Namespace, files: Sequence[str]) -> tuple[list[Any], list[Any]]:
+    """Fragments files are read as they are; channel files go through their adapter."""
+    options = {
+        "region": args.region,
+        "provider_rules": args.provider_rules,
+        "blocklist": _blocklist(args.blocklist),
+    }
+    fragments: list[Any] = []
+    quarantined: list[Any] = []
+    for file in files:
+        path = Path(file)
+        if not path.is_file():
+            raise InputFileError(f"{path}: no such file")
+        with path.open("rb") as f:
+            head = f.read(200)
+        if head.startswith(b'{"fragment_id"'):
+            fragments.extend(read_fragments(path))
+            continue
+        channel = getattr(args, "channel", None)
+        found, bad = ingest([path], channel=channel, **options)
+        fragments += found
+        quarantined += bad
+    return fragments, quarantined
+
+
+def _run_ingest(args: argparse.Namespace) -> int:
+    fragments, quarantined = _fragments(args, args.files)
+    write_fragments(fragments, args.out)
+    rejects = [{"fragment_id": f.fragment_id, **r.to_dict()} for f in fragments for r in f.rejects]
+    blocked = sum(1 for f in fragments for i in f.identifiers if i.blocked)
+    if args.rejects:
+        with Path(args.rejects).open("w", encoding="utf-8") as out:
+            for q in quarantined:
+                out.write(json.dumps({"quarantined": True, **q.to_dict()}) + "\n")
+            for r in rejects:
+                out.write(json.dumps(r) + "\n")
+    if not args.quiet:
+        print(
+            f"identilink: {len(fragments):,} fragments, {len(quarantined):,} records quarantined, "
+            f"{len(rejects):,} values rejected, {blocked:,} placeholder identifiers",
+            file=sys.stderr,
+        )
+        for q in quarantined[:3]:
+            print(f"identilink: quarantined {q.raw_ref}: {q.reason}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _run_resolve(args: argparse.Namespace) -> int:
+    fragments, quarantined = _fragments(args, args.files)
+    if not fragments:
+        raise InputDataError("no fragments to resolve")
+    repeated = [i for i, n in Counter(f.fragment_id for f in fragments).items() if n > 1]
+    if repeated:
+        raise InputDataError(
+            f"fragment {repeated[0]!r} appears twice ({len(repeated)} repeated in all); "
+            "ingest each record once"
+        )
+    result = resolve_fragments(fragments)
+    write_table(result.clusters, args.out)
+    if args.golden:
+        write_table(result.golden, args.golden)
+    if args.links:
+        write_table(result.links, args.links)
+    if args.shared:
+        write_table(result.shared, args.shared)
+    if not args.quiet:
+        customers = result.clusters["customer_id"].nunique()
+        print(
+            f"identilink: {len(fragments):,} fragments, {customers:,} customers, "
+            f"{len(result.links):,} links, {len(result.shared):,} shared or placeholder values "
+            f"unused, {len(quarantined):,} records quarantined",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
+def _run_generate(args: argparse.Namespace) -> int:
+    if args.people < 1:
+        raise ConfigurationError("--people must be at least 1")
+    made = generate(args.out, people=args.people, seed=args.seed)
+    if not args.quiet:
+        print(
+            f"identilink: {made.people:,} people, {made.fragments:,} fragments "
+            f"({', '.join(f'{k} {v:,}' for k, v in made.by_channel.items())}) in {made.directory}",
+            file=sys.stderr,
+        )
+    return EXIT_OK
 
 
 def _settings(args: argparse.Namespace) -> tuple[Settings, FellegiSunterModel | None]:
@@ -125,6 +263,12 @@ def _summary(result: Result) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "ingest":
+        return _run_ingest(args)
+    if args.command == "resolve":
+        return _run_resolve(args)
+    if args.command == "generate":
+        return _run_generate(args)
     settings, model = _settings(args)
     columns = _parse_columns(args.column)
     progress = not args.quiet
