@@ -187,3 +187,58 @@ def test_console_script_runs_as_module(data: Path, tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "records" in proc.stderr
+
+
+def test_generate_ingest_resolve(tmp_path: Path, capsys) -> None:
+    data = tmp_path / "gen"
+    assert main(["generate", "--people", "50", "--seed", "4", "--out", str(data)]) == 0
+    assert "50 people" in capsys.readouterr().err
+    fragments = tmp_path / "f.jsonl"
+    rejects = tmp_path / "r.jsonl"
+    code = main(
+        [
+            "ingest",
+            str(data / "crm.csv"),
+            str(data / "sms.jsonl"),
+            "--out",
+            str(fragments),
+            "--rejects",
+            str(rejects),
+        ]
+    )
+    assert code == 0
+    assert "fragments" in capsys.readouterr().err
+    out = tmp_path / "customers.csv"
+    golden = tmp_path / "golden.csv"
+    # fragments files and raw channel files can be mixed
+    assert (
+        main(
+            [
+                "resolve",
+                str(fragments),
+                str(data / "calls.csv"),
+                "--out",
+                str(out),
+                "--golden",
+                str(golden),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    clusters = pd.read_csv(out)
+    assert list(clusters.columns) == ["fragment_id", "customer_id", "channel"]
+    assert set(clusters["channel"]) == {"crm", "sms", "call"}
+    assert len(pd.read_csv(golden)) == clusters["customer_id"].nunique()
+
+
+def test_resolve_errors(tmp_path: Path, capsys) -> None:
+    data = tmp_path / "gen"
+    main(["generate", "--people", "20", "--out", str(data), "--quiet"])
+    twice = str(data / "crm.csv")
+    args = ["resolve", twice, twice, "--out", str(tmp_path / "o.csv")]
+    assert main(args) == 2
+    assert "appears twice" in capsys.readouterr().err
+    assert main(["ingest", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "f.jsonl")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    assert main(["generate", "--people", "0", "--out", str(tmp_path / "g")]) == 2

@@ -1,0 +1,78 @@
+"""Malformed and hostile input to every adapter: fragments or quarantine, never an exception."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from identilink.adapters import ADAPTERS, get_adapter
+from identilink.fragments import Fragment, Quarantined
+
+SUFFIX = {"email": ".mbox", "crm": ".csv", "call": ".csv"}
+junk_text = st.text(max_size=300)
+huge = st.integers(10_000, 200_000).map(lambda n: "9" * n)
+json_value = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | junk_text,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(junk_text, children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def _parse_all(channel: str, data: bytes) -> list[object]:
+    with TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"input{SUFFIX.get(channel, '.jsonl')}"
+        path.write_bytes(data)
+        items = list(get_adapter(channel).parse(path))
+    for item in items:
+        assert isinstance(item, Fragment | Quarantined)
+    return items
+
+
+@given(st.sampled_from(sorted(ADAPTERS)), st.binary(max_size=2000))
+def test_random_bytes(channel: str, data: bytes) -> None:
+    _parse_all(channel, data)
+
+
+@given(st.sampled_from(sorted(ADAPTERS)), st.lists(json_value, max_size=5), st.integers(0, 50))
+def test_json_lines_of_anything_truncated(channel: str, values: list[object], cut: int) -> None:
+    lines = [json.dumps(v) for v in values]
+    if lines:
+        lines[-1] = lines[-1][: max(len(lines[-1]) - cut, 0)]  # a truncated last line
+    _parse_all(channel, "\n".join(lines).encode())
+
+
+@given(st.sampled_from(sorted(ADAPTERS)), huge)
+def test_huge_fields(channel: str, value: str) -> None:
+    record = {
+        "MessageSid": "S",
+        "From": value,
+        "Body": value,
+        "visitor": {"name": value},
+        "username": value,
+        "id": value,
+        "text": value,
+    }
+    _parse_all(channel, (json.dumps(record) + "\n").encode())
+    _parse_all(channel, f"Record ID,Email,Phone\n1,{value}@x.com,{value}\n".encode())
+
+
+one_line = st.text(alphabet=st.characters(blacklist_characters="\r\n"), max_size=100)
+
+
+@given(one_line, one_line)
+def test_email_header_injection(name: str, address: str) -> None:
+    # (line breaks inside a header line are covered by test_random_bytes: no crash)
+    header = (
+        f"From: {name} <{address}>\r\nBcc: victim@x.com\r\n"
+        f"Reply-To: =?utf-8?q?{name}=0D=0ABcc:victim@x.com?= <a@b.io>"
+    )
+    message = f"From x Mon Jan  1 00:00:00 2024\n{header}\nSubject: s\n\nbody\n"
+    for item in _parse_all("email", message.encode("utf-8", "surrogatepass")):
+        if isinstance(item, Fragment):  # Bcc is never a sender
+            assert "victim@x.com" not in {i.value for i in item.identifiers}

@@ -1,0 +1,53 @@
+"""Identifier normalisation beyond the batch roles: provider rules, blocklist, nicknames."""
+
+from __future__ import annotations
+
+import pytest
+
+from identilink.normalize import normalize_email, normalize_phone
+from identilink.normalize.blocklist import DEFAULT_BLOCKLIST, Blocklist, blocked_reason
+from identilink.normalize.names import canonical_given_name
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("J.Doe+news@googlemail.com", "jdoe@gmail.com"),
+        ("jane.doe+shop@outlook.com", "jane.doe@outlook.com"),
+        ("jane.doe+shop@company.com", "jane.doe+shop@company.com"),  # unknown provider: kept
+    ],
+)
+def test_provider_rules(raw: str, expected: str) -> None:
+    assert normalize_email(raw, provider_rules=True).normalized == expected
+    assert normalize_email(raw).normalized == raw.lower()  # off by default
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw", "blocked"),
+    [
+        ("phone", "000-000-0000", True),
+        ("phone", "(212) 555-0199", True),
+        ("phone", "123-456-7890", True),
+        ("phone", "(415) 270-4859", False),
+        ("email", "test@test.com", True),
+        ("email", "noreply@shop.com", True),
+        ("email", "jane@example.org", True),
+        ("email", "jane@gmail.com", False),
+    ],
+)
+def test_default_blocklist(kind: str, raw: str, blocked: bool) -> None:
+    value = normalize_phone(raw).e164 if kind == "phone" else normalize_email(raw).normalized
+    assert (blocked_reason(kind, value) is not None) is blocked
+
+
+def test_blocklist_extends() -> None:
+    custom = DEFAULT_BLOCKLIST.extend(["+14152704859"], [r"info@.*"])
+    assert custom.reason("phone", "+14152704859") == "on the blocklist"
+    assert custom.reason("email", "info@acme.com") is not None
+    assert Blocklist(defaults=False).reason("email", "test@test.com") is None
+
+
+def test_nicknames() -> None:
+    assert canonical_given_name("bob") == "robert"
+    assert canonical_given_name("liz") == "elizabeth"
+    assert canonical_given_name("zebedee") == "zebedee"
