@@ -16,7 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from identilink.config import Key, Settings
-from identilink.errors import InputDataError, UnknownColumnError
+from identilink.errors import InputDataError, NormalizationError, UnknownColumnError
 from identilink.normalize import (
     ColumnReport,
     normalize_column,
@@ -31,6 +31,7 @@ from identilink.normalize import (
     normalize_street,
     normalize_text,
 )
+from identilink.normalize.blocklist import blocked_reason
 
 __all__ = ["IdentilinkWarning", "Table", "normalizer_for", "prepare"]
 
@@ -42,15 +43,23 @@ class IdentilinkWarning(UserWarning):
     """Something the user should know that does not stop the run (oversized blocks, ...)."""
 
 
+def _not_placeholder(kind: str, value: str, raw: object) -> str:
+    """Placeholder identifiers (test@test.com, 000-000-0000) never link: they become null."""
+    reason = blocked_reason(kind, value)
+    if reason is not None:
+        raise NormalizationError(raw, f"placeholder ({reason})")
+    return value
+
+
 def normalizer_for(role: str, settings: Settings) -> Callable[[object], str]:
     """The scalar normaliser used for ``role``."""
     if role in {"first_name", "last_name", "full_name"}:
         return normalize_name
     if role == "email":
-        return lambda v: normalize_email(v).normalized
+        return lambda v: _not_placeholder("email", normalize_email(v).normalized, v)
     if role == "phone":
         region = settings.default_region
-        return lambda v: normalize_phone(v, region=region).e164
+        return lambda v: _not_placeholder("phone", normalize_phone(v, region=region).e164, v)
     if role == "dob":
         dayfirst = settings.dayfirst
         return lambda v: normalize_date(v, dayfirst=dayfirst)

@@ -217,3 +217,28 @@ def test_a_single_record_is_its_own_cluster() -> None:
     result = identilink.dedupe(ROWS[:1])
     assert result.clusters.to_dict("records") == [{"record_id": "a1", "cluster_id": "a1"}]
     assert len(result.pairs) == 0
+
+
+def test_placeholder_identifiers_never_link() -> None:
+    rows = [
+        {
+            "id": 1,
+            "first_name": "Ann",
+            "last_name": "Lee",
+            "email": "test@test.com",
+            "phone": "000-000-0000",
+        },
+        {
+            "id": 2,
+            "first_name": "Bob",
+            "last_name": "Ray",
+            "email": "test@test.com",
+            "phone": "000-000-0000",
+        },
+    ]
+    with pytest.warns(identilink.IdentilinkWarning, match="no usable values"):
+        result = identilink.dedupe(rows, {"must_link": [["email"]]})
+    assert result.clusters["cluster_id"].nunique() == 2
+    reasons = {r["role"]: r["examples"][0][1] for r in result.report["rejected_values"]}
+    assert reasons["email"].startswith("placeholder")
+    assert reasons["phone"].startswith("placeholder")
