@@ -1,0 +1,68 @@
+"""The fast normalisation paths agree with the libraries they stand in for."""
+
+from __future__ import annotations
+
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from identilink.errors import NormalizationError
+from identilink.normalize import email as email_module
+from identilink.normalize import phone as phone_module
+
+atext = st.text(alphabet="abcXYZ019!#$%&'*+/=?^_`{|}~-.", min_size=1, max_size=20)
+label = st.text(alphabet="abcxyzXN019-", min_size=1, max_size=12)
+tld = st.sampled_from(
+    ["com", "org", "COM", "io", "local", "test", "arpa", "c0m", "123", "x", "de-"]
+)
+addresses = st.builds(
+    lambda loc, labels, top: f"{loc}@{'.'.join([*labels, top])}",
+    atext,
+    st.lists(label, min_size=1, max_size=3),
+    tld,
+) | st.text(max_size=40)
+
+
+@given(addresses)
+@example("a..b@x.com")
+@example("a@-x.com")
+@example("x@y.home.arpa")
+@example("a@xn--bcher-kva.de")
+@example("Jane.Doe@Example.COM")
+def test_fast_email_agrees_with_email_validator(text: str) -> None:
+    fast = email_module._fast(text)
+    if fast is None:
+        return  # the slow path decides
+    slow = email_module._slow(text)  # must not raise: fast accepted it
+    assert fast == slow
+
+
+digits = st.from_regex(r"[2-9][0-9]{2}", fullmatch=True) | st.text(
+    alphabet="0123456789", min_size=3, max_size=4
+)
+line = st.from_regex(r"[0-9]{4}", fullmatch=True)
+separator = st.sampled_from(["", " ", "-", ".", "  ", " - "])
+numbers = st.builds(
+    lambda prefix, a, s1, b, s2, c, paren: f"{prefix}{'(' + a + ')' if paren else a}{s1}{b}{s2}{c}",
+    st.sampled_from(["", "1", "1 ", "+1", "+1 ", "+ 1", "1-"]),
+    digits,
+    separator,
+    digits,
+    separator,
+    line,
+    st.booleans(),
+) | st.text(alphabet="0123456789 ()+-.", max_size=20)
+
+
+@given(numbers, st.sampled_from(["US", "CA", "GB", "DE"]))
+@example("(201) 555-0123", "US")
+@example("+1 415 270 4859", "GB")
+@example("1 415 270 4859", "GB")
+def test_fast_phone_agrees_with_phonenumbers(text: str, region: str) -> None:
+    fast = phone_module._fast(text, region)
+    if fast is None:
+        return
+    try:
+        slow = phone_module._slow(text, region)
+    except NormalizationError as exc:  # fast accepted what phonenumbers rejects: a bug
+        raise AssertionError(f"fast path accepted {text!r}: {exc}") from None
+    assert fast == slow
