@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import email
 import email.utils
-import mailbox
 import re
 from collections.abc import Iterator
 from email.errors import HeaderParseError
@@ -19,6 +18,8 @@ from email.header import decode_header, make_header
 from email.message import Message
 from pathlib import Path
 from typing import Any
+
+import attrs
 
 from identilink.adapters.base import BaseAdapter
 from identilink.extract import find_emails, find_phones, strip_quoted
@@ -29,18 +30,7 @@ __all__ = ["EmailAdapter"]
 _MAX_BODY = 200_000
 _TAGS = re.compile(r"<[^>]{0,2000}>")
 _FOLD = re.compile(r"\r?\n[ \t]")
-
-
-def _header(message: Message, name: str) -> list[str]:
-    """Decoded values of one header (RFC 2047 encoded words resolved)."""
-    out = []
-    for raw in message.get_all(name) or []:
-        text = _FOLD.sub(" ", str(raw))  # folding is not content
-        if "=?" in text:
-            with contextlib.suppress(HeaderParseError, LookupError, UnicodeError, ValueError):
-                text = str(make_header(decode_header(text)))
-        out.append(text)
-    return out
+_CHARSET = re.compile(r'charset="?([\w.:-]+)"?')
 
 
 def _body(message: Message) -> str:
@@ -68,30 +58,102 @@ def _body(message: Message) -> str:
     return text
 
 
+@attrs.frozen
+class _Parsed:
+    """What the adapter needs of a message: raw header values by lower-case name, the body."""
+
+    headers: dict[str, list[str]]
+    body: str
+
+
+def _decode(raw: str) -> str:
+    text = _FOLD.sub(" ", raw)  # folding is not content
+    if "=?" in text:
+        with contextlib.suppress(HeaderParseError, LookupError, UnicodeError, ValueError):
+            text = str(make_header(decode_header(text)))
+    return text
+
+
+def _header(message: _Parsed, name: str) -> list[str]:
+    """Decoded values of one header (RFC 2047 encoded words resolved)."""
+    return [_decode(v) for v in message.headers.get(name.lower(), [])]
+
+
+def _parse_slow(data: bytes) -> _Parsed:
+    """The standard library's parser (compat32): every MIME structure and encoding."""
+    message = email.message_from_bytes(data)
+    headers: dict[str, list[str]] = {}
+    for key, value in message.items():
+        headers.setdefault(key.lower(), []).append(str(value))
+    return _Parsed(headers, _body(message))
+
+
+_SIMPLE_ENCODINGS = frozenset({"", "7bit", "8bit", "binary"})
+_HEADER_LINE = re.compile(rb"([!-9;-~]+)[ \t]*:[ \t]*(.*)")
+
+
+def _parse_fast(data: bytes) -> _Parsed | None:
+    """Single-part text/plain messages without transfer encoding, parsed directly.
+
+    Anything else (multipart, base64, quoted-printable, odd header lines) returns ``None``
+    and goes to :func:`_parse_slow`; the tests hold both to the same fragments.
+    """
+    head, sep, body = data.partition(b"\n\n")
+    if not sep or b"\r" in head:
+        return None
+    headers: dict[str, list[str]] = {}
+    name = b""
+    for line in head.split(b"\n"):
+        if line[:1] in (b" ", b"\t") and name:
+            headers[name.decode("ascii").lower()][-1] += "\n" + line.decode("utf-8", "replace")
+            continue
+        m = _HEADER_LINE.fullmatch(line)
+        if m is None:
+            return None
+        name = m.group(1)
+        headers.setdefault(name.decode("ascii").lower(), []).append(
+            m.group(2).decode("utf-8", "replace")
+        )
+    content_type = (headers.get("content-type") or ["text/plain"])[0].lower()
+    encoding = (headers.get("content-transfer-encoding") or [""])[0].strip().lower()
+    if not content_type.startswith("text/plain") or encoding not in _SIMPLE_ENCODINGS:
+        return None
+    found = _CHARSET.search(content_type)
+    charset = found.group(1) if found else "utf-8"
+    try:
+        text = body[:_MAX_BODY].decode(charset, errors="replace")
+    except LookupError:
+        return None
+    return _Parsed(headers, text)
+
+
+def _split_mbox(data: bytes) -> Iterator[bytes]:
+    """Messages of an mbox: each starts at a line beginning ``From `` (that line dropped)."""
+    starts = [0] if data.startswith(b"From ") else []
+    starts += [m.start() + 1 for m in re.finditer(rb"\nFrom ", data)]
+    for k, start in enumerate(starts):
+        end = starts[k + 1] if k + 1 < len(starts) else len(data)
+        chunk = data[start:end]
+        yield chunk.partition(b"\n")[2]
+
+
 class EmailAdapter(BaseAdapter):
     channel = "email"
     extensions = (".eml", ".mbox", ".mbx")
 
     def records(self, path: Path) -> Iterator[tuple[Any, str]]:
-        if path.suffix.lower() == ".eml":
-            yield path.read_bytes(), str(path)
+        data = path.read_bytes()
+        if path.suffix.lower() == ".eml" or not data.startswith(b"From "):
+            yield data, str(path)
             return
-        box = mailbox.mbox(str(path), create=False)
-        try:
-            for n, key in enumerate(box.iterkeys(), start=1):
-                try:
-                    yield box.get_bytes(key), f"{path}#{n}"
-                except (OSError, ValueError) as exc:
-                    yield Quarantined(self.channel, f"{path}#{n}", f"unreadable: {exc}"), ""
-        finally:
-            box.close()
+        for n, message in enumerate(_split_mbox(data), start=1):
+            yield message, f"{path}#{n}"
 
     def fragment(self, record: Any, ref: str) -> Fragment | Quarantined:
         if isinstance(record, Message):
-            message = record
-        else:
-            data = record if isinstance(record, bytes) else str(record).encode("utf-8", "replace")
-            message = email.message_from_bytes(data)  # compat32: fast, headers kept as text
+            record = record.as_bytes()
+        data = record if isinstance(record, bytes) else str(record).encode("utf-8", "replace")
+        message = _parse_fast(data) or _parse_slow(data)
         senders: list[tuple[str, str]] = []
         for header in ("From", "Reply-To", "Sender"):
             values = _header(message, header)
@@ -107,14 +169,14 @@ class EmailAdapter(BaseAdapter):
             b.email(address, "header")
             if name:
                 b.name(name)
-        body = strip_quoted(_body(message))
+        body = strip_quoted(message.body)
         text, _, signature = body.partition("\n-- \n")
         for found, origin in ((text, "body"), (signature, "signature")):
             for address in find_emails(found):
                 b.email(address, origin)
             for number in find_phones(found, region=self.region):
                 b.phone(number, origin)
-        date = message.get("Date")
+        date = next(iter(_header(message, "Date")), None)
         if date:
             try:
                 b.observed_at = email.utils.parsedate_to_datetime(str(date)).isoformat()
