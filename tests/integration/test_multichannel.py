@@ -80,3 +80,15 @@ def test_resolution_floor_and_no_placeholder_links(generated: Path) -> None:
     used = set(zip(result.links["kind"], result.links["value"], strict=True))
     assert not used & blocked  # no customer is joined through a placeholder
     assert len(result.golden) == clusters["customer_id"].nunique()
+
+
+def test_fast_email_parsing_agrees_with_the_standard_library(
+    generated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from identilink.adapters import email as email_adapter
+
+    fast = list(email_adapter.EmailAdapter().parse(generated / "email.mbox"))
+    monkeypatch.setattr(email_adapter, "_parse_fast", lambda data: None)
+    slow = list(email_adapter.EmailAdapter().parse(generated / "email.mbox"))
+    assert len(fast) > 100
+    assert fast == slow
