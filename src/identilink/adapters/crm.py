@@ -6,6 +6,7 @@ Other column spellings fall back to identilink's role inference (``given_name``,
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -38,18 +39,30 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     "twitter": ("Twitter Username", "Twitter Handle", "twitter"),
     "observed_at": ("Last Modified Date", "LastModifiedDate", "Create Date", "CreatedDate"),
 }
+_ATTRIBUTE_FIELDS = (
+    "first_name",
+    "last_name",
+    "street",
+    "city",
+    "state",
+    "postcode",
+    "country",
+    "dob",
+)
 _SIGNATURES = ({"Record ID", "First Name"}, {"FirstName", "LastName"}, {"Id", "Email"})
 
 
-def _mapping(columns: list[str]) -> dict[str, str]:
+@lru_cache(maxsize=64)
+def _mapping(columns: tuple[str, ...]) -> dict[str, str]:
+    """field -> column for one header (computed once per distinct header)."""
     present = set(columns)
     mapping = {
         field: next(c for c in names if c in present)
         for field, names in _COLUMNS.items()
         if any(c in present for c in names)
     }
-    frame = pd.DataFrame(columns=columns)
-    id_column = mapping.get("id") or infer_id_column(columns)
+    frame = pd.DataFrame(columns=list(columns))
+    id_column = mapping.get("id") or infer_id_column(list(columns))
     if id_column:
         mapping["id"] = id_column
     taken = set(mapping.values())
@@ -77,22 +90,14 @@ class CrmAdapter(BaseAdapter):
             return
         yield from csv_rows(path, self.channel)
 
-    def parse(self, source: Any, /) -> Iterator[Fragment | Quarantined]:
-        self._mapping: dict[str, str] | None = None
-        yield from super().parse(source)
-
     def fragment(self, record: dict[str, Any], ref: str) -> Fragment | None:
-        if self._mapping is None:
-            self._mapping = _mapping(list(record))
-        m = self._mapping
+        m = _mapping(tuple(record))
         source_id = record.get(m["id"]) if "id" in m else ref
         b = self.builder(source_id or ref)
         b.raw_ref = ref
-        for field in ("first_name", "last_name", "street", "city", "state", "postcode", "country"):
+        for field in _ATTRIBUTE_FIELDS:
             if field in m:
                 b.attribute(field, record.get(m[field]))
-        if "dob" in m:
-            b.attribute("dob", record.get(m["dob"]))
         if "full_name" in m:
             b.name(record.get(m["full_name"]))
         if "email" in m:
