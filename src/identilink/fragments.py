@@ -12,6 +12,7 @@ Fragments are written and read as JSON Lines (:func:`write_fragments`, :func:`re
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -162,6 +163,9 @@ class Quarantined:
         }
 
 
+_SPACE = re.compile(r"\s")
+
+
 def _text(value: object) -> str | None:
     if value is None:
         return None
@@ -233,7 +237,7 @@ class FragmentBuilder:
         if text is None:
             return
         handle = text.lstrip("@").casefold()
-        if not handle or any(c.isspace() for c in handle) or len(handle) > 100:
+        if not handle or _SPACE.search(handle) or len(handle) > 100:
             self.reject("handle", text, "not a handle")
             return
         self._add("handle", f"{platform}:{handle}", text, origin)
@@ -242,7 +246,7 @@ class FragmentBuilder:
         text = _text(raw)
         if text is None:
             return
-        if len(text) > 100 or any(c.isspace() for c in text):
+        if len(text) > 100 or _SPACE.search(text):
             self.reject("user_id", text, "not a platform user id")
             return
         self._add("user_id", f"{platform}:{text}", text, origin)
