@@ -13,6 +13,8 @@ import csv
 import random
 from pathlib import Path
 
+from identilink.normalize.names import VARIANTS
+
 FIRST = [
     "james",
     "mary",
@@ -135,17 +137,7 @@ LAST = [
     "okafor",
     "lindqvist",
 ]
-NICK = {
-    "robert": "bob",
-    "william": "bill",
-    "elizabeth": "liz",
-    "james": "jim",
-    "michael": "mike",
-    "jennifer": "jen",
-    "christopher": "chris",
-    "margaret": "peggy",
-    "richard": "rick",
-}
+NICK = {name: variants[0] for name, variants in VARIANTS.items()}
 STREETS = [
     "oak",
     "maple",

@@ -203,13 +203,14 @@ def _run_resolve(args: argparse.Namespace) -> int:
             "ingest each record once"
         )
     result = resolve_fragments(fragments)
-    write_table(result.clusters, args.out)
-    if args.golden:
-        write_table(result.golden, args.golden)
-    if args.links:
-        write_table(result.links, args.links)
-    if args.shared:
-        write_table(result.shared, args.shared)
+    _write_all(
+        {
+            args.out: result.clusters,
+            args.golden: result.golden,
+            args.links: result.links,
+            args.shared: result.shared,
+        }
+    )
     if not args.quiet:
         customers = result.clusters["customer_id"].nunique()
         print(
@@ -249,6 +250,13 @@ def _settings(args: argparse.Namespace) -> tuple[Settings, FellegiSunterModel | 
     if model is not None:
         model = attrs.evolve(model, settings=settings)
     return settings, model
+
+
+def _write_all(outputs: dict[str | None, Any]) -> None:
+    """Write each table to its path; a ``None`` path is an output nobody asked for."""
+    for path, table in outputs.items():
+        if path:
+            write_table(table, path)
 
 
 def _summary(result: Result) -> str:
@@ -296,11 +304,7 @@ def _run(args: argparse.Namespace) -> int:
             )
     for w in caught:
         print(f"identilink: warning: {w.message}", file=sys.stderr)
-    write_table(result.clusters, args.out)
-    if args.golden:
-        write_table(result.golden, args.golden)
-    if args.pairs:
-        write_table(result.pairs, args.pairs)
+    _write_all({args.out: result.clusters, args.golden: result.golden, args.pairs: result.pairs})
     if args.save_model:
         result.model.save(args.save_model)
     if args.report:

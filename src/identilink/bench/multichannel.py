@@ -35,6 +35,8 @@ from typing import Any
 
 import attrs
 
+from identilink.normalize.names import VARIANTS
+
 __all__ = ["GeneratedSet", "generate"]
 
 _FIRST = (
@@ -75,36 +77,7 @@ _LAST = (
     "stephens soto weaver ryan gardner payne grant dunn kowalczyk oconnor fitzgerald nakamura "
     "okafor lindqvist abernathy zielinski okonkwo takahashi rasmussen villanueva"
 ).split()
-_NICKNAMES = {
-    "robert": "bob",
-    "william": "bill",
-    "elizabeth": "liz",
-    "james": "jim",
-    "michael": "mike",
-    "jennifer": "jen",
-    "christopher": "chris",
-    "margaret": "peggy",
-    "richard": "rick",
-    "joseph": "joe",
-    "thomas": "tom",
-    "daniel": "dan",
-    "matthew": "matt",
-    "anthony": "tony",
-    "katherine": "kate",
-    "patricia": "pat",
-    "jessica": "jess",
-    "samantha": "sam",
-    "benjamin": "ben",
-    "alexander": "alex",
-    "nicholas": "nick",
-    "kimberly": "kim",
-    "rebecca": "becky",
-    "deborah": "debbie",
-    "edward": "ed",
-    "timothy": "tim",
-    "andrew": "andy",
-    "stephanie": "steph",
-}
+_NICKNAMES = {name: variants[0] for name, variants in VARIANTS.items()}
 _STREETS = (
     "oak maple cedar pine elm washington lake hill park river spring church main highland "
     "sunset forest willow meadow ridge valley mill cherry walnut chestnut franklin lincoln"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["NICKNAMES", "canonical_given_name"]
+__all__ = ["NICKNAMES", "VARIANTS", "canonical_given_name"]
 
 _GROUPS = {
     "robert": "bob bobby rob robbie bert",
@@ -76,6 +76,8 @@ _GROUPS = {
     "harold": "harry hal",
     "henry": "hank harry",
 }
+#: canonical given name -> its usual short forms, most common first
+VARIANTS: dict[str, tuple[str, ...]] = {name: tuple(v.split()) for name, v in _GROUPS.items()}
 #: nickname -> canonical given name (several canonical names share "sam", "chris", "steve"...;
 #: the first listed wins, which is enough to make variants compare equal)
 NICKNAMES: dict[str, str] = {}
