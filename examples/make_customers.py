@@ -161,7 +161,7 @@ CITIES = [
     ("madison", "53703"),
     ("georgetown", "78626"),
 ]
-DOMAINS = ["gmail.com", "yahoo.com", "outlook.com", "example.org"]
+DOMAINS = ["gmail.com", "yahoo.com", "outlook.com", "aol.com"]
 
 
 def typo(text: str, rng: random.Random) -> str:

@@ -272,6 +272,9 @@ def default_comparisons(roles: Sequence[str]) -> tuple[Comparison, ...]:
         # a full name restates first and last name: comparing it too would count the same
         # evidence twice (Fellegi-Sunter assumes comparisons independent given match status)
         present.discard("full_name")
+    if "postcode" in present:
+        # likewise a postcode mostly implies its city and state
+        present -= {"city", "state"}
     return tuple(table[r] for r in ROLES if r in present)
 
 
