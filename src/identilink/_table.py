@@ -32,6 +32,8 @@ from identilink.normalize import (
     normalize_text,
 )
 from identilink.normalize.blocklist import blocked_reason
+from identilink.normalize.names import canonical_given_name
+from identilink.normalize.phone import national_number
 
 __all__ = ["IdentilinkWarning", "Table", "normalizer_for", "prepare"]
 
@@ -102,6 +104,10 @@ def _transform(key: Key) -> Callable[[str], str | None]:
         return lambda v: v.rpartition("@")[0] or None
     if t == "email_domain":
         return lambda v: v.rpartition("@")[2] or None
+    if t == "nickname":
+        return canonical_given_name
+    if t == "nsn":
+        return national_number
     if t == "digits_last":
         k = n or 7
         return lambda v: ("".join(c for c in v if c.isdigit())[-k:]) or None
@@ -161,6 +167,11 @@ class Table:
                 mapped = np.array([f(u) for u in uniques] + [None], dtype=object)
                 self._codes[name] = _factorize(mapped[codes])
         return self._codes[name][0]
+
+    def key_values(self, key: Key) -> Strings:
+        """The distinct values of a key, indexed by :meth:`key_codes`."""
+        self.key_codes(key)
+        return self._codes[str(key)][1]
 
     @functools.cache  # noqa: B019 - a Table lives for one run
     def shared_codes(self, role: str, other: str) -> tuple[Codes, Codes]:

@@ -19,6 +19,8 @@ from rapidfuzz.process import cpdist
 
 from identilink._table import Table
 from identilink.config import Comparison, Key, Level
+from identilink.normalize.names import canonical_given_name
+from identilink.normalize.phone import national_number
 
 __all__ = ["SCORERS", "gamma", "gammas", "reference_gamma"]
 
@@ -85,8 +87,24 @@ def _metric_scores(
     return scores[inverse.ravel()]
 
 
-def _email_local_codes(table: Table, role: str) -> Index:
-    return table.key_codes(Key(role=role, transform="email_local"))
+#: level kinds decided by equality of a per-value key
+_KEYED = {"email_local": "email_local", "nickname": "nickname", "phone_nsn": "nsn"}
+
+
+def _short_nsn(table: Table, role: str, a: Index, b: Index) -> npt.NDArray[np.bool_]:
+    """One national number is a proper suffix of the other (numpy string ops, no pair loop)."""
+    key = Key(role=role, transform="nsn")
+    codes = table.key_codes(key)
+    nsn = table.key_values(key)
+    ca, cb = codes[a], codes[b]
+    out = np.zeros(len(a), dtype=bool)
+    rows = np.flatnonzero((ca >= 0) & (cb >= 0) & (ca != cb))
+    if len(rows) == 0:
+        return out
+    x = nsn[ca[rows]].astype(str)
+    y = nsn[cb[rows]].astype(str)
+    out[rows] = np.char.endswith(x, y) | np.char.endswith(y, x)
+    return out
 
 
 def gamma(table: Table, comparison: Comparison, a: Index, b: Index, /) -> Gamma:
@@ -123,9 +141,11 @@ def _level_hits(
     kind = level.kind
     if kind == "exact":
         return np.asarray(codes[a] == codes[b])
-    if kind == "email_local":
-        local = _email_local_codes(table, role)
-        return np.asarray((local[a] >= 0) & (local[a] == local[b]))
+    if kind in _KEYED:
+        keyed = table.key_codes(Key(role=role, transform=_KEYED[kind]))
+        return np.asarray((keyed[a] >= 0) & (keyed[a] == keyed[b]))
+    if kind == "phone_short_nsn":
+        return _short_nsn(table, role, a, b)
     if kind == "swapped":
         assert level.other is not None
         if level.other not in table.values:
@@ -171,6 +191,13 @@ def _reference_level(
     if kind == "email_local":
         lx, ly = x.rpartition("@")[0], y.rpartition("@")[0]
         return bool(lx) and lx == ly
+    if kind == "nickname":
+        return canonical_given_name(x) == canonical_given_name(y)
+    if kind in {"phone_nsn", "phone_short_nsn"}:
+        nx, ny = national_number(x), national_number(y)
+        if kind == "phone_nsn":
+            return nx == ny
+        return nx != ny and (nx.endswith(ny) or ny.endswith(nx))
     if kind == "swapped":
         assert level.other is not None
         ox, oy = row_x.get(level.other), row_y.get(level.other)

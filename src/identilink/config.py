@@ -62,6 +62,9 @@ LevelKind = Literal[
     "numeric_distance",
     "email_local",
     "swapped",
+    "nickname",
+    "phone_nsn",
+    "phone_short_nsn",
 ]
 #: Level kinds and what their ``threshold`` means.
 LEVEL_KINDS: dict[str, str] = {
@@ -69,14 +72,22 @@ LEVEL_KINDS: dict[str, str] = {
     "jaro_winkler": "Jaro-Winkler similarity >= threshold (0-1)",
     "jaro": "Jaro similarity >= threshold (0-1)",
     "levenshtein": "Levenshtein distance <= threshold (edits)",
-    "damerau_levenshtein": "Damerau-Levenshtein (OSA) distance <= threshold (edits)",
+    "damerau_levenshtein": "Damerau-Levenshtein distance <= threshold (edits, transpositions)",
     "token_sort": "token-sort ratio >= threshold (0-1): word order ignored",
     "date_distance": "dates at most threshold days apart",
     "numeric_distance": "numbers at most threshold apart",
     "email_local": "the local parts (before @) of two e-mails are equal (no threshold)",
     "swapped": "value equals the other record's `other` role value, crosswise (no threshold)",
+    "nickname": "given names equal after nicknames (bob = robert) (no threshold)",
+    "phone_nsn": "national numbers equal, country codes differ: phonenumbers' NSN_MATCH, as when "
+    "a source's default region assumed the wrong country (no threshold)",
+    "phone_short_nsn": "one national number ends the other (a number typed without its area "
+    "code): phonenumbers' SHORT_NSN_MATCH (no threshold)",
 }
-_NEEDS_THRESHOLD = frozenset(LEVEL_KINDS) - {"exact", "email_local", "swapped"}
+_NO_THRESHOLD = frozenset(
+    {"exact", "email_local", "swapped", "nickname", "phone_nsn", "phone_short_nsn"}
+)
+_NEEDS_THRESHOLD = frozenset(LEVEL_KINDS) - _NO_THRESHOLD
 _SIMILARITY_KINDS = frozenset({"jaro_winkler", "jaro", "token_sort"})
 
 
@@ -195,6 +206,8 @@ class Key:
         "email_local": "local part of an e-mail",
         "email_domain": "domain of an e-mail",
         "digits_last": "last N digits (default 7), e.g. of a phone",
+        "nickname": "given name with nicknames made canonical (bob -> robert)",
+        "nsn": "national significant number of an E.164 phone",
     }
 
     role: str

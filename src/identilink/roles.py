@@ -203,8 +203,8 @@ def infer_roles(
 # -- automatic comparisons and blocking ---------------------------------------------------
 
 
-def _name_levels(other: str | None) -> list[Level]:
-    levels = [Level("exact")]
+def _name_levels(other: str | None, *, given: bool = False) -> list[Level]:
+    levels = [Level("exact"), Level("nickname")] if given else [Level("exact")]
     if other is not None:
         levels.append(Level("swapped", other=other))
     levels += [Level("jaro_winkler", 0.92), Level("jaro_winkler", 0.8)]
@@ -217,7 +217,9 @@ def default_comparisons(roles: Sequence[str]) -> tuple[Comparison, ...]:
     both_names = {"first_name", "last_name"} <= present
     table: dict[str, Comparison] = {
         "first_name": Comparison(
-            "first_name", _name_levels("last_name" if both_names else None), term_frequency=True
+            "first_name",
+            _name_levels("last_name" if both_names else None, given=True),
+            term_frequency=True,
         ),
         "last_name": Comparison(
             "last_name", _name_levels("first_name" if both_names else None), term_frequency=True
@@ -236,7 +238,15 @@ def default_comparisons(roles: Sequence[str]) -> tuple[Comparison, ...]:
                 Level("levenshtein", 2),
             ],
         ),
-        "phone": Comparison("phone", [Level("exact"), Level("levenshtein", 1)]),
+        "phone": Comparison(
+            "phone",
+            [
+                Level("exact"),
+                Level("phone_nsn"),
+                Level("phone_short_nsn"),
+                Level("levenshtein", 1),
+            ],
+        ),
         "dob": Comparison(
             "dob",
             [

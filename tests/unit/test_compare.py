@@ -60,3 +60,40 @@ def test_reference_agrees_on_table() -> None:
     pairs = [(i, j) for i in range(5) for j in range(5) if i != j]
     expected = [reference_gamma(c, rows[i], rows[j]) for i, j in pairs]
     assert _gamma(c, pairs) == expected
+
+
+PHONES = [
+    {"id": 0, "phone": "+14152704859", "first_name": "bob"},
+    {"id": 1, "phone": "+14152704859", "first_name": "robert"},
+    {"id": 2, "phone": "+444152704859", "first_name": "rob"},  # same national number, UK code
+    {"id": 3, "phone": "+12704859", "first_name": "bobby"},  # typed without its area code
+    {"id": 4, "phone": "+14152704850", "first_name": "ann"},
+    {"id": 5, "phone": None, "first_name": None},
+]
+
+
+def test_phone_match_types_and_nicknames_agree_with_reference() -> None:
+    from tests.helpers import make_table
+
+    table = make_table(PHONES)
+    phone = Comparison(
+        "phone",
+        [Level("exact"), Level("phone_nsn"), Level("phone_short_nsn"), Level("levenshtein", 1)],
+    )
+    first = Comparison("first_name", [Level("exact"), Level("nickname")])
+    pairs = [(i, j) for i in range(6) for j in range(6) if i != j]
+    a = np.array([p[0] for p in pairs], dtype=np.int64)
+    b = np.array([p[1] for p in pairs], dtype=np.int64)
+    rows = [{r: table.values[r][i] for r in table.values} for i in range(table.n)]
+    for comparison in (phone, first):
+        fast = gamma(table, comparison, a, b).tolist()
+        assert fast == [reference_gamma(comparison, rows[i], rows[j]) for i, j in pairs]
+    by_pair = dict(zip(pairs, gamma(table, phone, a, b).tolist(), strict=True))
+    assert by_pair[(0, 1)] == 0  # exact
+    assert by_pair[(0, 2)] == 1  # NSN match
+    assert by_pair[(0, 3)] == 2  # short NSN match
+    assert by_pair[(0, 4)] == 3  # one digit off
+    assert by_pair[(0, 5)] == -1
+    nick = dict(zip(pairs, gamma(table, first, a, b).tolist(), strict=True))
+    assert nick[(0, 1)] == 1
+    assert nick[(0, 4)] == 2

@@ -11,7 +11,7 @@ from phonenumbers import NumberParseException, PhoneNumberType
 
 from identilink.errors import NormalizationError
 
-__all__ = ["Phone", "normalize_phone"]
+__all__ = ["Phone", "national_number", "normalize_phone"]
 
 _TYPE_NAMES = {
     value: name.lower()
@@ -91,3 +91,13 @@ def _slow(value: str, region: str) -> Phone:
         raise NormalizationError(value, "not a possible phone number")
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return Phone(original=value, e164=e164)
+
+
+@lru_cache(maxsize=65536)
+def national_number(e164: str, /) -> str:
+    """The national significant number of an E.164 string (``+442079460958`` -> ``2079460958``)."""
+    try:
+        number = phonenumbers.parse(e164)
+    except NumberParseException:
+        return e164.lstrip("+")
+    return str(phonenumbers.national_significant_number(number))
