@@ -226,3 +226,38 @@ def test_detection_and_ingest(tmp_path: Path) -> None:
     fragments, quarantined = ingest([tmp_path / "m.eml", tmp_path / "sms.jsonl"])
     assert [f.channel for f in fragments] == ["email", "sms"]
     assert quarantined == []
+
+
+def test_crm_parquet(tmp_path: Path) -> None:
+    import pandas as pd
+
+    path = tmp_path / "contacts.parquet"
+    pd.DataFrame(
+        {"Id": ["003B"], "FirstName": ["Ann"], "LastName": ["Lee"], "Email": ["ann@lee.io"]}
+    ).to_parquet(path)
+    f = _one("crm", path)
+    assert f.fragment_id == "crm:003B"
+    assert _ids(f) == {"email:ann@lee.io"}
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"PAR1 not really")
+    [item] = list(get_adapter("crm").parse(broken))
+    assert isinstance(item, Quarantined)
+
+
+def test_plugin_adapters_load_from_entry_points(monkeypatch: pytest.MonkeyPatch) -> None:
+    import identilink.adapters as registry
+
+    class Ticket(registry.BaseAdapter):
+        channel = "tickets"
+
+    class EntryPoint:
+        name = "tickets"
+
+        def load(self) -> type:
+            return Ticket
+
+    monkeypatch.setattr(registry, "entry_points", lambda group: [EntryPoint()])
+    assert "tickets" in registry.adapter_names()
+    assert isinstance(registry.get_adapter("tickets"), Ticket)
+    monkeypatch.setenv("IDENTILINK_NO_PLUGINS", "1")
+    assert "tickets" not in registry.adapter_names()
