@@ -66,3 +66,29 @@ def test_fast_phone_agrees_with_phonenumbers(text: str, region: str) -> None:
     except NormalizationError as exc:  # fast accepted what phonenumbers rejects: a bug
         raise AssertionError(f"fast path accepted {text!r}: {exc}") from None
     assert fast == slow
+
+
+name_part = st.text(alphabet="ab AZ.'-\"(),", max_size=12) | st.from_regex(
+    r"[A-Z][a-z]{0,6}( [A-Z][a-z' -]{0,8})?", fullmatch=True
+)
+addr_part = st.text(alphabet="ab.+_-@x", min_size=1, max_size=14) | st.from_regex(
+    r"[a-z][a-z.+_-]{0,6}@[a-z]{1,5}\.[a-z]{2,3}", fullmatch=True
+)
+headers = st.builds(
+    lambda name, addr, style: style.format(n=name, a=addr),
+    name_part,
+    addr_part,
+    st.sampled_from(["{n} <{a}>", "{a}", '"{n}" <{a}>', "{n}<{a}>", "<{a}>", "{n} <{a}>, x@y.z"]),
+)
+
+
+@given(headers)
+@example("Jane Doe <jane@x.com>")
+@example("jane@x.com")
+@example("Doe, Jane <jane@x.com>")
+def test_fast_sender_parsing_agrees_with_getaddresses(value: str) -> None:
+    import email.utils
+
+    from identilink.adapters.email import _addresses
+
+    assert _addresses([value]) == email.utils.getaddresses([value])

@@ -127,6 +127,27 @@ def _parse_fast(data: bytes) -> _Parsed | None:
     return _Parsed(headers, text)
 
 
+_SIMPLE_MAILBOX = re.compile(
+    r"([A-Za-z][A-Za-z'-]{0,40}(?: [A-Za-z][A-Za-z'-]{0,40}){0,4})? ?<([\w.+'-]+@[\w.-]+)>"
+    r"|([\w.+-]+@[\w.-]+)"
+)
+
+
+def _addresses(values: list[str]) -> list[tuple[str, str]]:
+    """(display name, address) pairs: ``Jane Doe <jane@x.com>`` or a bare address directly,
+    anything else (groups, comments, quotes, lists) through ``email.utils.getaddresses``."""
+    out: list[tuple[str, str]] = []
+    for value in values:
+        m = _SIMPLE_MAILBOX.fullmatch(value.strip())
+        if m is None:
+            out += email.utils.getaddresses([value])
+        elif m.group(3):
+            out.append(("", m.group(3)))
+        else:
+            out.append(((m.group(1) or "").strip(), m.group(2)))
+    return out
+
+
 def _split_mbox(data: bytes) -> Iterator[bytes]:
     """Messages of an mbox: each starts at a line beginning ``From `` (that line dropped)."""
     starts = [0] if data.startswith(b"From ") else []
@@ -159,7 +180,7 @@ class EmailAdapter(BaseAdapter):
             values = _header(message, header)
             if any("\n" in v or "\r" in v for v in values):
                 return Quarantined(self.channel, ref, f"line break injected in {header} header")
-            senders += email.utils.getaddresses(values)
+            senders += _addresses(values)
         if not any(address for _, address in senders):
             return Quarantined(self.channel, ref, "no sender address in From/Reply-To/Sender")
         message_id = " ".join(_header(message, "Message-ID")).strip().strip("<>") or ref
