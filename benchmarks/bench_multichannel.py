@@ -26,6 +26,27 @@ from identilink.resolve import resolve_fragments
 HERE = Path(__file__).resolve().parent
 
 
+def _decode_anchor(directory: Path) -> float:
+    """Seconds to merely decode every channel file: the floor any adapter stands on."""
+    import csv
+
+    start = time.perf_counter()
+    for path in sorted(directory.iterdir()):
+        if path.name in {"truth.csv", "identifiers.jsonl"}:
+            continue
+        if path.suffix == ".jsonl":
+            with path.open(encoding="utf-8") as f:
+                for line in f:
+                    json.loads(line)
+        elif path.suffix == ".csv":
+            with path.open(encoding="utf-8", newline="") as f:
+                for _row in csv.reader(f):
+                    pass
+        else:
+            path.read_bytes().split(b"\nFrom ")
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=16_700)
@@ -55,6 +76,11 @@ def main() -> None:
             print(f"  {path.name:24} {len(found):8,} fragments {rates[path.name]:>9,}/s")
         overall = len(fragments) / parse_seconds
         print(f"  {'all':24} {len(fragments):8,} fragments {overall:>9,.0f}/s")
+        decode_seconds = _decode_anchor(directory)
+        print(
+            f"  anchor: bare decoding of the same files (json.loads / csv.reader / mbox split) "
+            f"{decode_seconds:.2f} s; adapters take {parse_seconds / decode_seconds:.1f}x that"
+        )
         truth_ids = {}
         with (directory / "identifiers.jsonl").open() as f:
             for line in f:
@@ -80,6 +106,9 @@ def main() -> None:
         "fragments": made.fragments,
         "generate_seconds": round(gen_seconds, 2),
         "parse_rate_per_second": round(overall),
+        "parse_seconds": round(parse_seconds, 2),
+        "decode_anchor_seconds": round(decode_seconds, 2),
+        "parse_vs_decode_ratio": round(parse_seconds / decode_seconds, 1),
         "parse_rates": rates,
         "extraction": extraction,
         "resolve_seconds": round(resolve_seconds, 2),
