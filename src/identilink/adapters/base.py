@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -34,9 +36,11 @@ class ChannelAdapter(Protocol):
 class BaseAdapter:
     """Defaults shared by the built-in adapters.
 
-    ``parse`` accepts a path (or several lines of work for the subclass) or an iterable of
-    already-decoded native records (dicts, rows or messages); subclasses implement
-    :meth:`records` (raw record + reference) and :meth:`fragment` (one record -> fragment).
+    ``parse`` accepts a file path or an iterable of already-decoded native records (dicts,
+    rows or messages). Subclasses implement :meth:`records` (a file's raw records, each with a
+    reference), :meth:`fragment` (one record -> fragment, quarantined record or ``None`` for a
+    record about no one) and :meth:`sniff`; :meth:`units` may regroup records first. A record
+    whose fields have the wrong shape is quarantined with the error, never raised.
     """
 
     channel = "base"
@@ -134,9 +138,6 @@ def json_lines(path: Path, channel: str) -> Iterator[tuple[Any, str]]:
 
 def csv_rows(path: Path, channel: str, *, header: bool = True) -> Iterator[tuple[Any, str]]:
     """Rows of a CSV file as dicts (or lists without a header); undecodable bytes quarantined."""
-    import csv
-    import io
-
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
