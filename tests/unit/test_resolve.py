@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from identilink.fragments import FragmentBuilder
+from identilink.resolve import names_compatible, resolve_fragments
+
+
+def _fragment(channel: str, sid: str, *, name: str = "", emails=(), phones=(), handle=""):
+    b = FragmentBuilder(channel, sid)
+    if name:
+        b.name(name)
+    for e in emails:
+        b.email(e)
+    for p in phones:
+        b.phone(p)
+    if handle:
+        b.user_id("twitter", handle)
+    return b.build()
+
+
+def _customers(result) -> set[frozenset[str]]:
+    groups = result.clusters.groupby("customer_id")["fragment_id"]
+    return {frozenset(g) for _, g in groups}
+
+
+def test_names_compatible() -> None:
+    assert names_compatible(frozenset({"jane", "doe"}), frozenset({"doe", "j"}))
+    assert names_compatible(frozenset({"robert", "ray"}), frozenset({"robert"}))  # bob -> robert
+    assert names_compatible(frozenset({"jnae", "doe"}), frozenset({"jane", "doe"}))  # typo
+    assert not names_compatible(frozenset({"jane", "doe"}), frozenset({"john", "doe"}))
+    assert names_compatible(frozenset(), frozenset({"john"}))
+
+
+def test_shared_identifier_links_and_conflicting_names_do_not() -> None:
+    fragments = [
+        _fragment("crm", "1", name="Jane Doe", emails=["jane@doe.io"], phones=["415 270 4859"]),
+        _fragment("email", "m1", name="Jane Doe", emails=["jane@doe.io"]),
+        _fragment("call", "c1", name="Jane Doe", phones=["415 270 4859"]),
+        # a household landline: two people's names on one number
+        _fragment("crm", "2", name="Jane Doe", phones=["212 736 5000"], emails=["jd@x.io"]),
+        _fragment("crm", "3", name="John Doe", phones=["212 736 5000"], emails=["john@x.io"]),
+        # a placeholder held by two strangers
+        _fragment("crm", "4", name="Ann Lee", emails=["test@test.com"]),
+        _fragment("crm", "5", name="Bo Chan", emails=["test@test.com"]),
+    ]
+    result = resolve_fragments(fragments)
+    customers = _customers(result)
+    assert frozenset({"crm:1", "email:m1", "call:c1"}) in customers
+    assert frozenset({"crm:3"}) in customers
+    assert frozenset({"crm:4"}) in customers
+    reasons = dict(zip(result.shared["value"], result.shared["reason"], strict=True))
+    assert reasons["+12127365000"] == "shared by different names"
+    assert reasons["test@test.com"].startswith("blocked")
+    assert set(result.links["kind"]) <= {"email", "phone"}
+
+
+def test_account_only_customers_join_the_unique_anchor_of_their_name() -> None:
+    anchor = _fragment("crm", "1", name="Jane Doe", emails=["jane@doe.io"], phones=["4152704859"])
+    account = _fragment("twitter", "t1", name="Jane Doe", handle="42")
+    result = resolve_fragments([anchor, account])
+    assert _customers(result) == {frozenset({"crm:1", "twitter:t1"})}
+    assert list(result.links["kind"]) == ["name"]
+    # with two anchors of that name the account stays alone
+    other = _fragment("crm", "2", name="Jane Doe", emails=["jane2@doe.io"], phones=["2127365000"])
+    result = resolve_fragments([anchor, other, account])
+    assert frozenset({"twitter:t1"}) in _customers(result)
+
+
+def test_golden_rows_collect_identifiers() -> None:
+    fragments = [
+        _fragment("crm", "1", name="Jane Doe", emails=["jane@doe.io"]),
+        _fragment("email", "m1", name="Jane Doe", emails=["jane@doe.io", "jd@work.io"]),
+    ]
+    golden = resolve_fragments(fragments).golden
+    assert len(golden) == 1
+    row = golden.iloc[0]
+    assert row["n_fragments"] == 2
+    assert row["emails"] == '["jane@doe.io", "jd@work.io"]'
+    assert row["first_name"] == "jane"
