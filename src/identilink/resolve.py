@@ -181,36 +181,61 @@ def _full_name(fragment: Fragment) -> tuple[str, str] | None:
     return canonical_given_name(first), last
 
 
+def _handle_fits(handle: str, first: str, last: str) -> bool:
+    """Is a username built from this name? ``janedoe``, ``jane_d``, ``jdoe``, ``jane.doe84``:
+    the first name then a prefix of the last name, or the initial then 3+ letters of it."""
+    letters = "".join(c for c in handle if c.isalpha())
+    if letters.startswith(first) and len(letters) > len(first):
+        return last.startswith(letters[len(first) :])
+    rest = letters[1:]
+    return letters[:1] == first[:1] and len(rest) >= 3 and last.startswith(rest)
+
+
 def _name_links(fragments: Sequence[Fragment], labels: np.ndarray) -> list[tuple[int, int]]:
-    """Links by full name from *account-only* customers to the one *anchor* of that name.
+    """Links by name from *account-only* customers to the one *anchor* the name fits.
 
     An anchor is a customer already tied to two or more e-mails or phones (a CRM contact, say).
-    An account-only customer (a Twitter or Facebook account with no e-mail or phone) that gives
-    a full name held by exactly one anchor is linked to it. A name held by two or more anchors
-    is ambiguous and links nothing. Callers and senders with an e-mail or phone of their own
-    are not linked by name: measured on generated data, same-name strangers made a third of
-    those links wrong.
+    An account-only customer (a Twitter or Facebook account with no e-mail or phone) links to
+    the anchor when exactly one anchor holds its full name, or, for an account that gives only
+    a first name, when exactly one anchor of that first name has a last name its username is
+    built from (``janedoe``, ``jdoe``). Anything matching two or more anchors is ambiguous and
+    links nothing. Callers and senders with an e-mail or phone of their own are not linked by
+    name: measured on generated data, same-name strangers made a third of those links wrong.
     """
     contacts: dict[int, set[str]] = defaultdict(set)
     names: dict[int, set[tuple[str, str]]] = defaultdict(set)
+    firsts: dict[int, set[str]] = defaultdict(set)
+    handles: dict[int, set[str]] = defaultdict(set)
     first_fragment: dict[int, int] = {}
     for i, fragment in enumerate(fragments):
         label = int(labels[i])
         first_fragment.setdefault(label, i)
         contacts[label].update(fragment.values("email"), fragment.values("phone"))
+        handles[label].update(h.partition(":")[2] for h in fragment.values("handle"))
         name = _full_name(fragment)
         if name is not None:
             names[label].add(name)
+        elif len(tokens := (fragment.attributes.get("full_name") or "").split()) == 1:
+            firsts[label].add(canonical_given_name(tokens[0]))
     anchors = {label for label, values in contacts.items() if len(values) >= 2}
     holders: dict[tuple[str, str], set[int]] = defaultdict(set)
+    by_first: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
     for label in anchors:
         for name in names.get(label, ()):
             holders[name].add(label)
+            by_first[name[0]].append((label, *name))
     links = []
-    for label, held in names.items():
+    for label in set(names) | set(firsts):
         if contacts[label]:  # has an e-mail or phone of its own: identifiers decide
             continue
-        targets = {t for name in held for t in holders.get(name, ())}
+        targets = {t for name in names.get(label, ()) for t in holders.get(name, ())}
+        if not targets and handles[label]:
+            targets = {
+                anchor
+                for first in firsts[label]
+                for anchor, _, last in by_first.get(first, ())
+                if any(_handle_fits(h, first, last) for h in handles[label])
+            }
         if len(targets) == 1:
             links.append((first_fragment[label], first_fragment[targets.pop()]))
     return links

@@ -76,3 +76,21 @@ def test_golden_rows_collect_identifiers() -> None:
     assert row["n_fragments"] == 2
     assert row["emails"] == '["jane@doe.io", "jd@work.io"]'
     assert row["first_name"] == "jane"
+
+
+def test_first_name_accounts_join_the_anchor_their_username_is_built_from() -> None:
+    from identilink.resolve import _handle_fits
+
+    assert _handle_fits("janedoe", "jane", "doe")
+    assert _handle_fits("jane_d84", "jane", "doe")
+    assert _handle_fits("jdoe", "jane", "doe")
+    assert not _handle_fits("jdo", "jane", "doe")  # an initial needs three letters of the name
+    assert not _handle_fits("janesmith", "jane", "doe")
+    anchor = _fragment("crm", "1", name="Jane Doe", emails=["jane@doe.io"], phones=["4152704859"])
+    other = _fragment("crm", "2", name="Jane Smith", emails=["js@x.io"], phones=["2127365000"])
+    b = FragmentBuilder("twitter", "t1")
+    b.name("Jane")
+    b.handle("twitter", "@JaneD")
+    b.user_id("twitter", "42")
+    result = resolve_fragments([anchor, other, b.build()])
+    assert frozenset({"crm:1", "twitter:t1"}) in _customers(result)
