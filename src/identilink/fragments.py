@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 
 from identilink.errors import InputFileError, NormalizationError
+from identilink.extract import find_emails, find_phones
 from identilink.normalize import (
     normalize_date,
     normalize_email,
@@ -250,6 +251,15 @@ class FragmentBuilder:
             self.reject("user_id", text, "not a platform user id")
             return
         self._add("user_id", f"{platform}:{text}", text, origin)
+
+    def identifiers_in(self, text: object, origin: str) -> None:
+        """Every valid e-mail and phone number written in free ``text`` (mentions excluded)."""
+        if not isinstance(text, str) or not text:
+            return
+        for address in find_emails(text):
+            self.email(address, origin)
+        for number in find_phones(text, region=self.region):
+            self.phone(number, origin)
 
     def attribute(self, name: str, raw: object) -> None:
         if name not in ATTRIBUTES:

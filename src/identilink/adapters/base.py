@@ -90,8 +90,11 @@ class BaseAdapter:
     # -- hooks --------------------------------------------------------------------------
 
     def records(self, path: Path) -> Iterator[tuple[Any, str]]:
-        """Native records of a file with a reference to each (``path:line``)."""
-        raise NotImplementedError(f"adapter {self.channel!r} does not read files")
+        """Native records of a file with a reference to each (``path:line``).
+
+        JSON Lines (or one JSON array) unless an adapter reads another format.
+        """
+        return json_lines(path, self.channel)
 
     def fragment(self, record: Any, ref: str) -> Fragment | Quarantined | None:
         raise NotImplementedError

@@ -22,7 +22,7 @@ from typing import Any
 import attrs
 
 from identilink.adapters.base import BaseAdapter
-from identilink.extract import find_emails, find_phones, strip_quoted
+from identilink.extract import strip_quoted
 from identilink.fragments import Fragment, Quarantined
 
 __all__ = ["EmailAdapter"]
@@ -192,11 +192,8 @@ class EmailAdapter(BaseAdapter):
                 b.name(name)
         body = strip_quoted(message.body)
         text, _, signature = body.partition("\n-- \n")
-        for found, origin in ((text, "body"), (signature, "signature")):
-            for address in find_emails(found):
-                b.email(address, origin)
-            for number in find_phones(found, region=self.region):
-                b.phone(number, origin)
+        b.identifiers_in(text, "body")
+        b.identifiers_in(signature, "signature")
         date = next(iter(_header(message, "Date")), None)
         if date:
             try:

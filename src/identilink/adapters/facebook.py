@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from identilink.adapters.base import BaseAdapter, Source, json_lines
-from identilink.extract import find_emails, find_names, find_phones
+from identilink.adapters.base import BaseAdapter, Source
+from identilink.extract import find_names
 from identilink.fragments import Fragment, Quarantined
 
 __all__ = ["FacebookAdapter"]
@@ -36,9 +36,6 @@ def _iso(timestamp: object) -> str | None:
 class FacebookAdapter(BaseAdapter):
     channel = "facebook"
     extensions = (".jsonl", ".json")
-
-    def records(self, path: Path) -> Iterator[tuple[Any, str]]:
-        yield from json_lines(path, self.channel)
 
     def units(self, source: Source) -> Iterator[tuple[Any, str]]:
         """Webhook batches are flattened into one messaging event each."""
@@ -66,11 +63,8 @@ class FacebookAdapter(BaseAdapter):
             b.raw_ref = ref
             b.user_id("facebook", psid, "sender")
             text = message.get("text") or ""
+            b.identifiers_in(text, "message")
             if isinstance(text, str):
-                for address in find_emails(text):
-                    b.email(address, "message")
-                for number in find_phones(text, region=self.region):
-                    b.phone(number, "message")
                 for name in find_names(text):
                     b.name(name)
                     break

@@ -13,8 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from identilink.adapters.base import BaseAdapter, Source, json_lines
-from identilink.extract import find_emails, find_phones
+from identilink.adapters.base import BaseAdapter, Source
 from identilink.fragments import Fragment, Quarantined
 
 __all__ = ["TwitterAdapter"]
@@ -44,9 +43,6 @@ class TwitterAdapter(BaseAdapter):
     channel = "twitter"
     extensions = (".jsonl", ".json")
 
-    def records(self, path: Path) -> Iterator[tuple[Any, str]]:
-        yield from json_lines(path, self.channel)
-
     def units(self, source: Source) -> Iterator[tuple[Any, str]]:
         """Response pages are flattened into one (tweet, author) or (user) unit each."""
         for record, ref in super().units(source):
@@ -73,12 +69,8 @@ class TwitterAdapter(BaseAdapter):
             b.name(user["name"])
         if user.get("location"):
             b.attribute("city", str(user["location"]).split(",")[0])
-        for text, origin in ((user.get("description"), "bio"), (tweet.get("text"), "tweet")):
-            if isinstance(text, str) and text:
-                for address in find_emails(text):
-                    b.email(address, origin)
-                for number in find_phones(text, region=self.region):
-                    b.phone(number, origin)
+        b.identifiers_in(user.get("description"), "bio")
+        b.identifiers_in(tweet.get("text"), "tweet")
         b.observed_at = tweet.get("created_at") or user.get("created_at") or None
         return b.build()
 

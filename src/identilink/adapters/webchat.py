@@ -13,12 +13,10 @@ identifiers; identifiers the visitor types in messages are added. Agents' messag
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from identilink.adapters.base import BaseAdapter, json_lines
-from identilink.extract import find_emails, find_phones
+from identilink.adapters.base import BaseAdapter
 from identilink.fragments import Fragment, Quarantined
 
 __all__ = ["WebChatAdapter"]
@@ -29,9 +27,6 @@ _ANONYMOUS = ("visitor", "guest", "anonymous")
 class WebChatAdapter(BaseAdapter):
     channel = "webchat"
     extensions = (".jsonl", ".json")
-
-    def records(self, path: Path) -> Iterator[tuple[Any, str]]:
-        yield from json_lines(path, self.channel)
 
     def fragment(self, record: Any, ref: str) -> Fragment | Quarantined:
         if not isinstance(record, dict) or not isinstance(record.get("visitor"), dict):
@@ -66,11 +61,7 @@ class WebChatAdapter(BaseAdapter):
         b.email(visitor.get("email"), "visitor")
         b.phone(visitor.get("phone"), "visitor")
         for text in texts:
-            if isinstance(text, str):
-                for address in find_emails(text):
-                    b.email(address, "message")
-                for number in find_phones(text, region=self.region):
-                    b.phone(number, "message")
+            b.identifiers_in(text, "message")
         b.observed_at = str(started) if started else None
         return b.build()
 
