@@ -14,6 +14,7 @@ from phonenumbers import Leniency, PhoneNumberMatcher
 
 from identilink.errors import NormalizationError
 from identilink.normalize import normalize_email
+from identilink.normalize.phone import NANP_REGIONS
 
 __all__ = ["find_emails", "find_names", "find_phones", "strip_quoted"]
 
@@ -59,7 +60,6 @@ def _matcher_phones(text: str, region: str) -> Iterator[str]:
         yield phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
 
 
-_NANP_REGIONS = frozenset({"US", "CA"})
 _NANP_IN_TEXT = re.compile(
     r"(?<![\w+])(?:\+1 ?)?(?:\([2-9]\d{2}\) ?|[2-9]\d{2}[-. ]?)[2-9]\d{2}[-. ]?\d{4}(?![\w-])"
 )
@@ -79,7 +79,7 @@ def _fast_phones(text: str, region: str) -> list[str] | None:
     candidate is valid and ends a line or is followed by ", " / "; ". Anything else returns
     ``None`` (use the matcher); the tests hold the two to agreement.
     """
-    if region not in _NANP_REGIONS or len(text) > _MAX_TEXT:
+    if region not in NANP_REGIONS or len(text) > _MAX_TEXT:
         return None
     found = []
     covered = 0

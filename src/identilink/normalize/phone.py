@@ -38,7 +38,8 @@ def _type_of(e164: str) -> str:
     return _TYPE_NAMES.get(phonenumbers.number_type(phonenumbers.parse(e164)), "unknown")
 
 
-_NANP_REGIONS = frozenset({"US", "CA"})
+#: default regions whose numbers the fast paths may read as North American
+NANP_REGIONS = frozenset({"US", "CA"})
 _NANP = re.compile(
     r"\s*(?:\+\s*1|1)?[\s.\-]*(\(\s*[2-9]\d{2}\s*\)|[2-9]\d{2})[\s.\-]*([2-9]\d{2})[\s.\-]*(\d{4})\s*"
 )
@@ -51,7 +52,7 @@ def _fast(value: str, region: str) -> Phone | None:
     number says ``+1``), and the area code and exchange are well-formed. Tests hold this path
     to agreement with phonenumbers.
     """
-    if region not in _NANP_REGIONS and not value.lstrip().startswith("+1"):
+    if region not in NANP_REGIONS and not value.lstrip().startswith("+1"):
         return None
     m = _NANP.fullmatch(value)
     if m is None:
