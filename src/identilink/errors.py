@@ -9,7 +9,9 @@ subclass also subclasses the builtin a caller would naturally catch::
     ├── InputDataError(ValueError)          the data itself: ids, empty input, all-null columns
     │   └── InputFileError(OSError)         a file that cannot be read or written
     ├── NormalizationError(ValueError)      one value that cannot be normalised
-    └── ModelError(ValueError)              a model file that cannot be loaded or used
+    ├── ModelError(ValueError)              a model file that cannot be loaded or used
+    └── StoreError(RuntimeError)            a store that cannot be opened or is inconsistent
+        └── UnknownFragmentError(KeyError)  a fragment or customer id the store does not hold
 
 The CLI prints ``str(error)`` as one line and exits with code 2 for any of them.
 
@@ -25,7 +27,9 @@ __all__ = [
     "InputFileError",
     "ModelError",
     "NormalizationError",
+    "StoreError",
     "UnknownColumnError",
+    "UnknownFragmentError",
 ]
 
 
@@ -84,3 +88,20 @@ class ModelError(IdentilinkError, ValueError):
 
     .. versionadded:: 0.1.0
     """
+
+
+class StoreError(IdentilinkError, RuntimeError):
+    """A store that cannot be opened, has another schema version, or cannot take a change.
+
+    .. versionadded:: 0.2.0
+    """
+
+
+class UnknownFragmentError(StoreError, KeyError):
+    """A fragment id or customer id that the store does not hold.
+
+    .. versionadded:: 0.2.0
+    """
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else ""

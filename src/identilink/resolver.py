@@ -1,0 +1,922 @@
+"""Incremental resolution over a store: one fragment in, its customer id out.
+
+The clusters are a pure function of the set of stored fragments and the steward's decisions;
+arrival order only decides which customer *id* survives a merge. Two levels:
+
+1. **Components.** Fragments sharing an identifier value that is neither a placeholder nor
+   shared (held under names that cannot be one person) are candidates; steward ``link``
+   decisions and locks add forced edges. Edges are added strongest first (steward, user id,
+   e-mail, handle, phone; ties by fragment id) and an edge that would break a rule is refused
+   and recorded: at most ``Rules.limits`` distinct values per kind (per platform for handles
+   and user ids), no two different values of ``Rules.conflicting`` attributes (date of
+   birth), no steward ``unlink`` inside a component, nothing joins a locked customer.
+2. **Customers.** An *account* component (a name, no e-mail or phone) joins the unique
+   *anchor* (a component with two or more e-mails or phones) holding its full name, or, for
+   a first-name-only account, the unique anchor whose last name its username is built from
+   (:func:`identilink.resolve_fragments` uses the same rule in batch). Accounts join an
+   anchor in fragment-id order while the rules allow.
+
+``add`` recomputes only the region the fragment can influence: the candidate component it
+falls into (found through the store's key index) and, for names, the accounts and anchors
+holding the same name keys. Customer ids are stable: see :meth:`Resolver.add`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from identilink.errors import ConfigurationError, UnknownFragmentError
+from identilink.fragments import Fragment
+from identilink.normalize.names import canonical_given_name
+from identilink.resolve import _conflicting, _handle_fits, name_signature
+from identilink.store import Customer, Decision, Event, Link, Store, StoredFragment
+
+__all__ = ["Explanation", "GoldenRecord", "GoldenValue", "Resolver", "Rules"]
+
+#: Evidence weight of one link by what it rests on; edges are added strongest first.
+WEIGHTS: Mapping[str, float] = {
+    "steward": 100.0,
+    "user_id": 20.0,
+    "email": 15.0,
+    "handle": 12.0,
+    "phone": 10.0,
+    "name": 5.0,
+}
+_ID_KINDS = ("user_id", "email", "handle", "phone")
+
+
+def _default_limits() -> dict[str, int]:
+    return {"user_id": 1, "handle": 2, "email": 8, "phone": 6}
+
+
+@attrs.frozen
+class Rules:
+    """Merge protection: what a customer may hold, and what refuses a merge."""
+
+    #: Distinct values of an identifier kind one customer may hold (per platform for
+    #: ``handle`` and ``user_id``: one Twitter id, one Facebook id).
+    limits: Mapping[str, int] = attrs.field(factory=_default_limits)
+    #: Attributes whose different values refuse a merge (two dates of birth: two people).
+    conflicting: tuple[str, ...] = ("dob",)
+
+    def __attrs_post_init__(self) -> None:
+        for kind, limit in self.limits.items():
+            if limit < 1:
+                raise ConfigurationError(f"limit for {kind!r} must be at least 1, got {limit}")
+
+
+@attrs.frozen
+class GoldenValue:
+    value: str
+    fragment_id: str
+
+
+@attrs.frozen
+class GoldenRecord:
+    """One customer's best values, each with the fragment it came from."""
+
+    customer_id: str
+    fragment_ids: tuple[str, ...]
+    values: Mapping[str, GoldenValue]
+    identifiers: Mapping[str, tuple[str, ...]]
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "customer_id": self.customer_id,
+            "n_fragments": len(self.fragment_ids),
+        }
+        for name, golden in self.values.items():
+            out[name] = golden.value
+            out[f"{name}_source"] = golden.fragment_id
+        for kind, values in self.identifiers.items():
+            out[f"{kind}s"] = list(values)
+        return out
+
+
+Survivorship = str | Callable[[list[tuple[str, str, Fragment]]], tuple[str, str] | None]
+
+
+@attrs.frozen
+class Explanation:
+    """Why fragments belong together: the links on the path, with their evidence."""
+
+    customer_id: str
+    links: tuple[Link, ...]
+    refused: tuple[Link, ...] = ()
+
+    @property
+    def total_weight(self) -> float:
+        return sum(link.weight for link in self.links)
+
+    def to_text(self) -> str:
+        lines = [f"customer {self.customer_id}: {len(self.links)} link(s)"]
+        running = 0.0
+        for link in self.links:
+            running += link.weight
+            bar = "#" * max(1, round(link.weight / 2))
+            lines.append(
+                f"  {link.left} -- {link.right}  {link.kind}={link.value}  "
+                f"+{link.weight:g} (total {running:g}) {bar}"
+            )
+        for link in self.refused:
+            lines.append(f"  refused {link.left} -- {link.right} {link.kind}: {link.reason}")
+        return "\n".join(lines)
+
+    def to_html(self) -> str:
+        """A waterfall of link weights as a self-contained HTML page (no scripts)."""
+        from html import escape
+
+        rows = []
+        running = 0.0
+        top = max(self.total_weight, 1.0)
+        for link in self.links:
+            left = 100 * running / top
+            width = 100 * link.weight / top
+            running += link.weight
+            label = escape(f"{link.left} - {link.right}: {link.kind}={link.value} +{link.weight:g}")
+            rows.append(
+                f'<div class="row"><span>{label}</span><div class="bar" '
+                f'style="margin-left:{left:.1f}%;width:{width:.1f}%"></div></div>'
+            )
+        return (
+            "<!doctype html><meta charset=utf-8><title>identilink explanation</title>"
+            "<style>.row{font:12px monospace;margin:4px 0}.bar{height:10px;"
+            "background:#3b7dd8}</style>"
+            f"<h1>{escape(self.customer_id)}</h1>" + "".join(rows)
+        )
+
+
+def identifier_keys(fragment: Fragment) -> list[str]:
+    """Index keys of a fragment's linkable identifiers (placeholders left out)."""
+    return [
+        f"id\t{i.kind}\t{i.value}"
+        for i in fragment.identifiers
+        if not i.blocked and i.kind in _ID_KINDS
+    ]
+
+
+def _full_key(fragment: Fragment) -> str | None:
+    first = fragment.attributes.get("first_name")
+    last = fragment.attributes.get("last_name")
+    if not first or not last or len(first) < 2 or len(last) < 2:
+        return None
+    return f"{canonical_given_name(first)} {last}"
+
+
+def _first_only(fragment: Fragment) -> str | None:
+    if _full_key(fragment) is not None:
+        return None
+    tokens = (fragment.attributes.get("full_name") or "").split()
+    return canonical_given_name(tokens[0]) if len(tokens) == 1 else None
+
+
+def name_keys(fragment: Fragment) -> list[str]:
+    """Index keys of a fragment's names: ``full`` (canonical first + last) and ``first``."""
+    full = _full_key(fragment)
+    if full is not None:
+        return [f"full\t{full}", f"first\t{full.split()[0]}"]
+    first = _first_only(fragment)
+    return [f"first\t{first}"] if first else []
+
+
+def _group(kind: str, value: str) -> str:
+    if kind in ("handle", "user_id"):
+        return f"{kind}:{value.partition(':')[0]}"
+    return kind
+
+
+class _Profile:
+    """What the rules need to know about a growing cluster."""
+
+    __slots__ = ("attrs", "forbid", "locks", "members", "unlocked", "values")
+
+    def __init__(self, fid: str, fragment: Fragment, rules: Rules, lock: str | None) -> None:
+        self.members = [fid]
+        self.values: dict[str, set[str]] = defaultdict(set)
+        for ident in fragment.identifiers:
+            if not ident.blocked and ident.kind in _ID_KINDS:
+                self.values[_group(ident.kind, ident.value)].add(ident.value)
+        self.attrs = {
+            name: {fragment.attributes[name]}
+            for name in rules.conflicting
+            if fragment.attributes.get(name)
+        }
+        self.forbid: set[str] = set()
+        self.locks = {lock} if lock else set()
+        self.unlocked = lock is None
+
+    def refusal(self, other: _Profile, rules: Rules, root_of: Callable[[str], str]) -> str:
+        """Why merging with ``other`` breaks a rule, or ``""``."""
+        if (self.locks or other.locks) and (
+            self.locks != other.locks or self.unlocked or other.unlocked
+        ):
+            return "locked customer"
+        mine, theirs_root = root_of(self.members[0]), root_of(other.members[0])
+        if any(root_of(f) == theirs_root for f in self.forbid) or any(
+            root_of(f) == mine for f in other.forbid
+        ):
+            return "steward unlink"
+        for name, values in self.attrs.items():
+            theirs = other.attrs.get(name)
+            if theirs and not (values & theirs):
+                return f"different {name}"
+        for group, values in self.values.items():
+            kind = group.partition(":")[0]
+            limit = rules.limits.get(kind)
+            theirs = other.values.get(group)
+            if limit is not None and theirs and len(values | theirs) > limit:
+                return f"more than {limit} {group} value(s)"
+        return ""
+
+    def absorb(self, other: _Profile) -> None:
+        self.members += other.members
+        for group, values in other.values.items():
+            self.values[group] |= values
+        for name, values in other.attrs.items():
+            self.attrs.setdefault(name, set()).update(values)
+        self.forbid |= other.forbid
+        self.locks |= other.locks
+        self.unlocked = self.unlocked or other.unlocked
+
+
+class _Clusterer:
+    """Constrained union-find: merges in the order given, refusing what breaks a rule."""
+
+    def __init__(
+        self,
+        fragments: Mapping[str, Fragment],
+        rules: Rules,
+        decisions: Sequence[Decision],
+    ) -> None:
+        self.parent: dict[str, str] = {f: f for f in fragments}
+        self.rules = rules
+        locks: dict[str, str] = {}
+        self.forced: list[tuple[str, str]] = []
+        pair_decision: dict[frozenset[str], str] = {}
+        for d in sorted(decisions, key=lambda d: d.seq):
+            if d.kind in ("link", "unlink"):
+                pair_decision[frozenset((d.left, d.right))] = d.kind
+            elif d.kind == "lock":
+                members = [m for m in d.right.split("\t") if m in fragments]
+                for m in members:
+                    locks[m] = d.left
+                self.forced += [(members[0], m) for m in members[1:]]
+            elif d.kind == "unlock":
+                for m, lock in list(locks.items()):
+                    if lock == d.left:
+                        del locks[m]
+        self.profiles = {
+            f: _Profile(f, fragment, rules, locks.get(f)) for f, fragment in fragments.items()
+        }
+        for pair, kind in pair_decision.items():
+            a, b = sorted(pair)
+            if kind == "unlink":
+                for x, y in ((a, b), (b, a)):
+                    if x in fragments:
+                        self.profiles[x].forbid.add(y)
+            if a not in fragments or b not in fragments:
+                continue
+            if kind == "link":
+                self.forced.append((a, b))
+        self.refused: list[Link] = []
+        self.used: list[Link] = []
+
+    def find(self, x: str) -> str:
+        parent = self.parent
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(self, link: Link, *, forced: bool = False) -> bool:
+        ra, rb = self.find(link.left), self.find(link.right)
+        if ra == rb:
+            return True
+        pa, pb = self.profiles[ra], self.profiles[rb]
+        if not forced:
+            reason = pa.refusal(pb, self.rules, self.find)
+            if reason:
+                self.refused.append(attrs.evolve(link, status="refused", reason=reason))
+                return False
+        if len(pa.members) < len(pb.members):
+            ra, rb, pa, pb = rb, ra, pb, pa
+        self.parent[rb] = ra
+        pa.absorb(pb)
+        del self.profiles[rb]
+        self.used.append(link)
+        return True
+
+    def run_forced(self) -> None:
+        for a, b in self.forced:
+            self.union(Link(a, b, "steward", "link", WEIGHTS["steward"]), forced=True)
+
+    def components(self) -> dict[str, str]:
+        """fragment id -> component id (the smallest fragment id in it)."""
+        groups: dict[str, list[str]] = defaultdict(list)
+        for f in self.parent:
+            groups[self.find(f)].append(f)
+        return {f: min(members) for members in groups.values() for f in members}
+
+
+def _edges(holders: Mapping[str, Sequence[str]]) -> list[Link]:
+    """Star edges per usable key, strongest first, ties by fragment ids."""
+    links = []
+    for key, members in holders.items():
+        if len(members) < 2:
+            continue
+        _, kind, value = key.split("\t", 2)
+        ordered = sorted(members)
+        links += [Link(ordered[0], m, kind, value, WEIGHTS[kind]) for m in ordered[1:]]
+    links.sort(key=lambda k: (-k.weight, k.left, k.right, k.value))
+    return links
+
+
+def cluster_components(
+    fragments: Mapping[str, Fragment],
+    holders: Mapping[str, Sequence[str]],
+    decisions: Sequence[Decision],
+    rules: Rules,
+) -> tuple[dict[str, str], list[Link], list[Link]]:
+    """Level 1 on a closed region: (fragment -> component, used links, refused links)."""
+    clusterer = _Clusterer(fragments, rules, decisions)
+    clusterer.run_forced()
+    for link in _edges(holders):
+        clusterer.union(link)
+    return clusterer.components(), clusterer.used, clusterer.refused
+
+
+@attrs.frozen
+class _Comp:
+    """Level-2 view of a component."""
+
+    cid: str
+    members: tuple[str, ...]
+    contacts: int
+    full: frozenset[str]
+    firsts: frozenset[str]
+    handles: frozenset[str]
+
+    @property
+    def anchor(self) -> bool:
+        return self.contacts >= 2
+
+    @property
+    def account(self) -> bool:
+        return self.contacts == 0 and bool(self.full or self.firsts)
+
+
+def _comp_view(cid: str, members: Iterable[str], fragments: Mapping[str, Fragment]) -> _Comp:
+    contacts: set[str] = set()
+    full: set[str] = set()
+    firsts: set[str] = set()
+    handles: set[str] = set()
+    ordered = tuple(sorted(members))
+    for f in ordered:
+        fragment = fragments[f]
+        contacts.update(fragment.values("email"), fragment.values("phone"))
+        handles.update(h.partition(":")[2] for h in fragment.values("handle"))
+        key = _full_key(fragment)
+        if key is not None:
+            full.add(key)
+        elif (first := _first_only(fragment)) is not None:
+            firsts.add(first)
+    return _Comp(
+        cid, ordered, len(contacts), frozenset(full), frozenset(firsts), frozenset(handles)
+    )
+
+
+class Resolver:
+    """Resolve fragments into customers in a :class:`~identilink.store.Store`, one at a time
+    or in micro-batches, with stable customer ids, lineage and steward decisions.
+
+    >>> from identilink.store import MemoryStore
+    >>> resolver = Resolver(MemoryStore())
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        /,
+        rules: Rules | None = None,
+        *,
+        clock: Callable[[], str] | None = None,
+    ) -> None:
+        self.store = store
+        self.rules = rules or Rules()
+        self._clock = clock or (lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+
+    # -- public operations -------------------------------------------------------------
+
+    def add(self, fragment: Fragment, /) -> str:
+        """Store ``fragment``, resolve it and return its customer id.
+
+        Stable ids: when customers merge, the one created first keeps its id and the others
+        become its predecessors (``merge`` events; :meth:`current_id` follows them). When a
+        customer splits, the part holding most of its fragments keeps the id (ties: the part
+        with the smallest fragment id) and the other parts get new ids (``split`` events).
+        Adding a fragment id that is already stored replaces it (see :meth:`update`).
+        """
+        return self.add_many([fragment])[fragment.fragment_id]
+
+    def add_many(self, fragments: Iterable[Fragment], /) -> dict[str, str]:
+        """Add a micro-batch in one transaction; fragment id -> customer id."""
+        batch = list(fragments)
+        with self.store.transaction():
+            seeds: set[str] = set()
+            for fragment in batch:
+                fid = fragment.fragment_id
+                old = self.store.get_fragments([fid]).get(fid)
+                if old is not None:
+                    seeds.update(self._retire_keys(old.fragment))
+                seq = old.seq if old else self.store.next_number("fragment")
+                self.store.put_fragment(
+                    StoredFragment(fragment, seq, fid, old.customer if old else ""),
+                    identifier_keys(fragment) + name_keys(fragment),
+                )
+                seeds.add(fid)
+            self._resolve(seeds, {f.fragment_id for f in batch})
+            stored = self.store.get_fragments(f.fragment_id for f in batch)
+            return {fid: s.customer for fid, s in stored.items()}
+
+    def update(self, fragment: Fragment, /) -> str:
+        """Replace the stored fragment of the same id and re-resolve; its customer id."""
+        if not self.store.get_fragments([fragment.fragment_id]):
+            raise UnknownFragmentError(f"no fragment {fragment.fragment_id!r} in the store")
+        return self.add(fragment)
+
+    def delete(self, fragment_id: str, /) -> None:
+        """Remove a fragment; its customer splits if the fragment was the only bridge."""
+        with self.store.transaction():
+            old = self.store.get_fragments([fragment_id]).get(fragment_id)
+            if old is None:
+                raise UnknownFragmentError(f"no fragment {fragment_id!r} in the store")
+            seeds = self._retire_keys(old.fragment)
+            seeds.update(self.store.members(component=old.component))
+            seeds.update(self.store.members(customer=old.customer))
+            self.store.delete_fragment(fragment_id)
+            self.store.replace_links([fragment_id], [])
+            seeds.discard(fragment_id)
+            self._resolve(seeds, set(), gone={fragment_id: old})
+
+    def customer_of(self, fragment_id: str, /) -> str:
+        stored = self.store.get_fragments([fragment_id]).get(fragment_id)
+        if stored is None:
+            raise UnknownFragmentError(f"no fragment {fragment_id!r} in the store")
+        return stored.customer
+
+    def current_id(self, customer_id: str, /) -> str:
+        """The id a customer goes by now, following merges (an old id resolves to its
+        successor)."""
+        seen = set()
+        customer = self.store.get_customer(customer_id)
+        if customer is None:
+            raise UnknownFragmentError(f"no customer {customer_id!r} in the store")
+        while customer.successor and customer.customer_id not in seen:
+            seen.add(customer.customer_id)
+            nxt = self.store.get_customer(customer.successor)
+            if nxt is None:
+                break
+            customer = nxt
+        return customer.customer_id
+
+    def members(self, customer_id: str, /) -> list[str]:
+        return sorted(self.store.members(customer=self.current_id(customer_id)))
+
+    def link(self, left: str, right: str, /) -> str:
+        """Steward: these two fragments are one customer, whatever the model says."""
+        return self._decide("link", left, right)
+
+    def unlink(self, left: str, right: str, /) -> str:
+        """Steward: these two fragments are never one customer."""
+        return self._decide("unlink", left, right)
+
+    def lock(self, customer_id: str, /) -> None:
+        """Steward: freeze this customer's membership against the model."""
+        cid = self.current_id(customer_id)
+        members = self.members(cid)
+        with self.store.transaction():
+            customer = self.store.get_customer(cid)
+            assert customer is not None
+            self.store.put_customer(attrs.evolve(customer, locked=True))
+            self.store.add_decision(Decision("lock", cid, "\t".join(members), self._clock()))
+
+    def unlock(self, customer_id: str, /) -> None:
+        cid = self.current_id(customer_id)
+        with self.store.transaction():
+            customer = self.store.get_customer(cid)
+            assert customer is not None
+            self.store.put_customer(attrs.evolve(customer, locked=False))
+            self.store.add_decision(Decision("unlock", cid, "", self._clock()))
+            self._resolve(set(self.store.members(customer=cid)), set())
+
+    def events(self, customer_id: str | None = None, /) -> list[Event]:
+        return self.store.events(customer_id)
+
+    def explain(self, first: str, second: str | None = None, /) -> Explanation:
+        """Why a customer's fragments belong together (``explain(customer_id)``), or the path
+        of links joining two fragments (``explain(fragment_a, fragment_b)``)."""
+        import networkx as nx  # type: ignore[import-untyped]
+
+        if second is None:
+            cid = self.current_id(first)
+            members = self.members(cid)
+            links = [k for k in self.store.links(members) if k.status == "used"]
+            refused = [k for k in self.store.links(members) if k.status == "refused"]
+            return Explanation(cid, tuple(sorted(links, key=_link_order)), tuple(refused))
+        a, b = self.customer_of(first), self.customer_of(second)
+        if a != b:
+            return Explanation(
+                f"{a} / {b}",
+                (),
+                tuple(
+                    k
+                    for k in self.store.links([first, second])
+                    if k.status == "refused" and {k.left, k.right} == {first, second}
+                ),
+            )
+        graph = nx.Graph()
+        for link in self.store.links(self.members(a)):
+            if link.status == "used":
+                graph.add_edge(link.left, link.right, link=link)
+        path = nx.shortest_path(graph, first, second) if first != second else [first]
+        return Explanation(a, tuple(graph.edges[u, v]["link"] for u, v in itertools.pairwise(path)))
+
+    def golden(
+        self,
+        customer_id: str,
+        /,
+        rules: Mapping[str, Survivorship] | None = None,
+        *,
+        source_priority: Sequence[str] = ("crm", "webchat", "email", "facebook", "twitter"),
+    ) -> GoldenRecord:
+        """The customer's golden record under survivorship ``rules`` (attribute -> rule).
+
+        Rules: ``most_recent`` (latest ``observed_at``), ``most_frequent``, ``source_priority``
+        (the first channel of ``source_priority`` that has a value), ``longest``, or a callable
+        taking ``[(value, fragment_id, fragment)]`` and returning ``(value, fragment_id)``.
+        Unnamed attributes use ``most_frequent``.
+        """
+        cid = self.current_id(customer_id)
+        stored = self.store.get_fragments(self.members(cid))
+        fragments = [s.fragment for _, s in sorted(stored.items())]
+        return build_golden(cid, fragments, rules or {}, source_priority)
+
+    def golden_records(self, **options: Any) -> list[GoldenRecord]:
+        return [self.golden(c, **options) for c in self.store.customer_ids()]
+
+    def clusters(self) -> dict[str, str]:
+        """fragment id -> customer id for everything stored."""
+        ids = list(self.store.fragment_ids())
+        stored = self.store.get_fragments(ids)
+        return {f: s.customer for f, s in stored.items()}
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _decide(self, kind: str, left: str, right: str) -> str:
+        with self.store.transaction():
+            found = self.store.get_fragments([left, right])
+            for fid in (left, right):
+                if fid not in found:
+                    raise UnknownFragmentError(f"no fragment {fid!r} in the store")
+            self.store.add_decision(Decision(kind, left, right, self._clock()))
+            seeds = {left, right}
+            for s in found.values():
+                seeds.update(self.store.members(customer=s.customer))
+            self._resolve(seeds, set())
+            return self.customer_of(left)
+
+    def _retire_keys(self, fragment: Fragment) -> set[str]:
+        """Before a fragment goes: holders of its values, whose sharedness may change."""
+        seeds: set[str] = set()
+        for key in identifier_keys(fragment):
+            if self.store.shared(key):
+                self.store.set_shared(key, None)
+            seeds.update(self.store.holders(key))
+        for key in name_keys(fragment):
+            seeds.update(self.store.holders(key))
+        seeds.discard(fragment.fragment_id)
+        return seeds
+
+    def _load(self, cache: dict[str, StoredFragment], ids: Iterable[str]) -> None:
+        missing = [f for f in ids if f not in cache]
+        if missing:
+            cache.update(self.store.get_fragments(missing))
+
+    def _usable(self, key: str, cache: dict[str, StoredFragment]) -> list[str] | None:
+        """Holders of ``key`` when it may link them, else ``None`` (marking it shared)."""
+        if self.store.shared(key):
+            return None
+        members = self.store.holders(key)
+        if len(members) < 2:
+            return members
+        self._load(cache, members)
+        conflict = _conflicting({name_signature(cache[m].fragment) for m in members})
+        if conflict is not None:
+            names = " / ".join(" ".join(sorted(c)) for c in conflict)
+            self.store.set_shared(key, f"shared by different names ({names})")
+            return None
+        return members
+
+    def _resolve(
+        self,
+        seeds: set[str],
+        new: set[str],
+        gone: Mapping[str, StoredFragment] | None = None,
+    ) -> None:
+        store = self.store
+        cache: dict[str, StoredFragment] = {}
+        # Level 1: the closed region of candidate components around the seeds.
+        region: set[str] = set()
+        holders: dict[str, list[str]] = {}
+        seen_keys: set[str] = set()
+        seen_components: set[str] = set()
+        queue = list(seeds)
+        decisions: dict[int, Decision] = {}
+        while queue:
+            self._load(cache, queue)
+            batch = [f for f in queue if f in cache and f not in region]
+            queue = []
+            region.update(batch)
+            for d in store.decisions(batch):
+                decisions[d.seq] = d
+                if d.kind in ("link", "lock"):
+                    queue += [f for f in (d.left, *d.right.split("\t")) if f and f not in region]
+            for fid in batch:
+                stored = cache[fid]
+                if stored.component not in seen_components:
+                    seen_components.add(stored.component)
+                    queue += store.members(component=stored.component)
+                for key in identifier_keys(stored.fragment):
+                    if key in seen_keys:
+                        continue
+                    seen_keys.add(key)
+                    was_shared = bool(store.shared(key))
+                    members = self._usable(key, cache)
+                    if members is None:
+                        if not was_shared:  # it linked them until now
+                            queue += store.holders(key)
+                        continue
+                    holders[key] = members
+                    queue += members
+            queue = [f for f in dict.fromkeys(queue) if f not in region]
+        fragments = {f: cache[f].fragment for f in region}
+        component, used, refused = cluster_components(
+            fragments,
+            {k: [m for m in v if m in region] for k, v in holders.items()},
+            list(decisions.values()),
+            self.rules,
+        )
+        store.replace_links(region, [*used, *refused])
+        old_customer = {f: cache[f].customer for f in region}
+        if gone:
+            old_customer.update({f: s.customer for f, s in gone.items()})
+        # Level 2: accounts and anchors around every name key the region touches.
+        keys = {k for f in region for k in name_keys(fragments[f])}
+        if gone:
+            keys |= {k for s in gone.values() for k in name_keys(s.fragment)}
+        comps: dict[str, _Comp] = {}
+        by_comp: dict[str, list[str]] = defaultdict(list)
+        for f, cid in component.items():
+            by_comp[cid].append(f)
+        for cid, members in by_comp.items():
+            comps[cid] = _comp_view(cid, members, fragments)
+
+        def comp_of(fid: str) -> _Comp:
+            if fid in component:
+                return comps[component[fid]]
+            cid = cache[fid].component
+            if cid not in comps:
+                members = store.members(component=cid)
+                self._load(cache, members)
+                comps[cid] = _comp_view(cid, members, {m: cache[m].fragment for m in members})
+            return comps[cid]
+
+        def comps_holding(key: str) -> list[_Comp]:
+            members = store.holders(key)
+            self._load(cache, members)
+            return list({comp_of(m).cid: comp_of(m) for m in members}.values())
+
+        targets_memo: dict[str, str | None] = {}
+
+        def target(comp: _Comp) -> str | None:
+            if comp.cid in targets_memo:
+                return targets_memo[comp.cid]
+            found = {a.cid for key in comp.full for a in comps_holding(f"full\t{key}") if a.anchor}
+            if not found and comp.handles:
+                for first in comp.firsts:
+                    for a in comps_holding(f"first\t{first}"):
+                        if a.anchor and any(
+                            _handle_fits(h, first, name.split(" ", 1)[1])
+                            for name in a.full
+                            if name.split(" ", 1)[0] == first
+                            for h in comp.handles
+                        ):
+                            found.add(a.cid)
+            result = found.pop() if len(found) == 1 else None
+            targets_memo[comp.cid] = result
+            return result
+
+        affected: dict[str, _Comp] = {c.cid: c for c in comps.values()}
+        anchors: dict[str, _Comp] = {c.cid: c for c in comps.values() if c.anchor}
+        for key in keys:
+            for c in comps_holding(key):
+                affected[c.cid] = c
+                if c.anchor:
+                    anchors[c.cid] = c
+        for c in list(affected.values()):
+            if c.account:
+                t = target(c)
+                if t is not None:
+                    anchors[t] = comps[t]
+                for m in c.members:  # its old anchor loses it
+                    old = old_customer.get(m) or (cache[m].customer if m in cache else "")
+                    for fid in store.members(customer=old) if old else ():
+                        self._load(cache, [fid])
+                        oc = comp_of(fid)
+                        if oc.anchor:
+                            anchors[oc.cid] = oc
+        groups: dict[str, list[_Comp]] = {}
+        joined: set[str] = set()
+        name_links: list[Link] = []
+        for a in sorted(anchors.values(), key=lambda c: c.cid):
+            affected[a.cid] = a
+            candidates: dict[str, _Comp] = {}
+            for name in a.full:
+                for key in (f"full\t{name}", f"first\t{name.split(' ', 1)[0]}"):
+                    for c in comps_holding(key):
+                        if c.account and target(c) == a.cid:
+                            candidates[c.cid] = c
+            accepted = [a]
+            profile = self._profile_of(a, cache, decisions)
+            for c in sorted(candidates.values(), key=lambda c: c.cid):
+                other = self._profile_of(c, cache, decisions)
+                link = Link(a.members[0], c.members[0], "name", _name_of(c), WEIGHTS["name"])
+                reason = profile.refusal(other, self.rules, _root_in(set(c.members)))
+                affected[c.cid] = c
+                if reason:
+                    name_links.append(attrs.evolve(link, status="refused", reason=reason))
+                    continue
+                profile.absorb(other)
+                accepted.append(c)
+                joined.add(c.cid)
+                name_links.append(link)
+            groups[a.cid] = accepted
+        for c in affected.values():
+            if c.cid not in groups and c.cid not in joined:
+                groups[c.cid] = [c]
+        # Name links are re-derived for every affected account.
+        accounts = [m for c in affected.values() if not c.anchor for m in c.members]
+        kept = [k for k in store.links(accounts) if k.kind != "name"]
+        store.replace_links(accounts, [*kept, *name_links])
+        self._assign(groups, cache, old_customer, new, gone or {})
+
+    def _profile_of(
+        self, comp: _Comp, cache: dict[str, StoredFragment], decisions: dict[int, Decision]
+    ) -> _Profile:
+        self._load(cache, comp.members)
+        for d in self.store.decisions(comp.members):
+            decisions[d.seq] = d
+        fragments = {m: cache[m].fragment for m in comp.members}
+        clusterer = _Clusterer(fragments, self.rules, list(decisions.values()))
+        profile = clusterer.profiles[comp.members[0]]
+        for m in comp.members[1:]:
+            profile.absorb(clusterer.profiles[m])
+        return profile
+
+    def _assign(
+        self,
+        groups: Mapping[str, list[_Comp]],
+        cache: dict[str, StoredFragment],
+        old_customer: dict[str, str],
+        new: set[str],
+        gone: Mapping[str, StoredFragment],
+    ) -> None:
+        store = self.store
+        now = self._clock()
+        members_of = {g: [f for c in comps for f in c.members] for g, comps in groups.items()}
+        old_of = {
+            f: old_customer.get(f) or (cache[f].customer if f in cache else "")
+            for fs in members_of.values()
+            for f in fs
+        }
+        # Which group claims each old id: the one holding most of its fragments.
+        counts: dict[str, Counter[str]] = defaultdict(Counter)
+        for g, fs in members_of.items():
+            for f in fs:
+                if old_of[f]:
+                    counts[old_of[f]][g] += 1
+        claim: dict[str, str] = {}
+        for old, by_group in counts.items():
+            best = max(by_group.items(), key=lambda item: (item[1], [-ord(ch) for ch in item[0]]))
+            claim[old] = best[0]
+        customers: dict[str, Customer] = {}
+        for old in counts:
+            found = store.get_customer(old)
+            if found is not None:
+                customers[old] = found
+        rows = []
+        for g in sorted(members_of):
+            fs = members_of[g]
+            mine = [o for o, c in claim.items() if c == g and o in customers]
+            if mine:
+                mine.sort(key=lambda o: (customers[o].created, o))
+                cid = mine[0]
+                for loser in mine[1:]:
+                    store.put_customer(attrs.evolve(customers[loser], successor=cid))
+                    store.add_event(Event("merge", cid, loser, "linked", now))
+            else:
+                cid = f"cus_{store.next_number('customer'):08d}"
+                store.put_customer(Customer(cid, store.next_number("created")))
+                store.add_event(Event("create", cid, "", "new", now))
+                for old in sorted({old_of[f] for f in fs if old_of[f] in customers}):
+                    store.add_event(Event("split", old, cid, "no longer linked", now))
+            rows += [(f, g, cid) for f in fs]
+        store.assign(rows)
+        # Old ids with nothing left.
+        for old in {s.customer for s in gone.values()} - set(claim):
+            if old and not store.members(customer=old):
+                store.add_event(Event("retire", old, "", "last fragment deleted", now))
+
+
+def _root_in(inside: set[str]) -> Callable[[str], str]:
+    """``root_of`` for two separate profiles: the second one's fragments share one root."""
+    return lambda f: "" if f in inside else f
+
+
+def _link_order(link: Link) -> tuple[float, str, str]:
+    return (-link.weight, link.left, link.right)
+
+
+def _name_of(comp: _Comp) -> str:
+    return sorted(comp.full)[0] if comp.full else sorted(comp.firsts)[0]
+
+
+_GOLDEN_ATTRIBUTES = (
+    "first_name",
+    "last_name",
+    "full_name",
+    "dob",
+    "street",
+    "city",
+    "state",
+    "postcode",
+    "country",
+)
+
+
+def build_golden(
+    customer_id: str,
+    fragments: Sequence[Fragment],
+    rules: Mapping[str, Survivorship],
+    source_priority: Sequence[str] = ("crm", "webchat", "email", "facebook", "twitter"),
+) -> GoldenRecord:
+    """A golden record from ``fragments`` by survivorship rules (see :meth:`Resolver.golden`)."""
+    values: dict[str, GoldenValue] = {}
+    names = set(_GOLDEN_ATTRIBUTES) | set(rules)
+    for name in sorted(names):
+        found = [
+            (f.attributes[name], f.fragment_id, f) for f in fragments if f.attributes.get(name)
+        ]
+        if not found:
+            continue
+        rule = rules.get(name, "most_frequent")
+        chosen = _survive(rule, found, source_priority)
+        if chosen is not None:
+            values[name] = GoldenValue(*chosen)
+    identifiers = {
+        kind: tuple(sorted({v for f in fragments for v in f.values(kind)})) for kind in _ID_KINDS
+    }
+    return GoldenRecord(customer_id, tuple(f.fragment_id for f in fragments), values, identifiers)
+
+
+def _survive(
+    rule: Survivorship, found: list[tuple[str, str, Fragment]], priority: Sequence[str]
+) -> tuple[str, str] | None:
+    if callable(rule):
+        return rule(found)
+    if rule == "most_frequent":
+        counts = Counter(v for v, _, _ in found)
+        value = max(
+            counts, key=lambda v: (counts[v], -min(i for i, x in enumerate(found) if x[0] == v))
+        )
+        return value, next(fid for v, fid, _ in found if v == value)
+    if rule == "most_recent":
+        v, fid, _ = max(found, key=lambda x: (x[2].observed_at or "", x[1]))
+        return v, fid
+    if rule == "longest":
+        v, fid, _ = max(found, key=lambda x: (len(x[0]), x[1]))
+        return v, fid
+    if rule == "source_priority":
+        rank = {c: i for i, c in enumerate(priority)}
+        v, fid, _ = min(found, key=lambda x: (rank.get(x[2].channel, len(rank)), x[1]))
+        return v, fid
+    raise ConfigurationError(
+        f"unknown survivorship rule {rule!r}; use most_recent, most_frequent, "
+        "source_priority, longest or a callable"
+    )

@@ -1,0 +1,258 @@
+"""The embedded default store: one SQLite file, WAL journal, every change in one transaction."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from identilink.errors import StoreError
+from identilink.fragments import Fragment
+from identilink.store._base import Customer, Decision, Event, Link, StoredFragment
+
+__all__ = ["SQLiteStore"]
+
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS fragments (
+    fid TEXT PRIMARY KEY, seq INTEGER NOT NULL, data TEXT NOT NULL,
+    component TEXT NOT NULL, customer TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS fragments_component ON fragments (component);
+CREATE INDEX IF NOT EXISTS fragments_customer ON fragments (customer);
+CREATE TABLE IF NOT EXISTS keys (key TEXT NOT NULL, fid TEXT NOT NULL, PRIMARY KEY (key, fid))
+    WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS keys_fid ON keys (fid);
+CREATE TABLE IF NOT EXISTS customers (
+    id TEXT PRIMARY KEY, created INTEGER NOT NULL, successor TEXT, locked INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, customer TEXT NOT NULL,
+    other TEXT NOT NULL, reason TEXT NOT NULL, at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS events_customer ON events (customer);
+CREATE INDEX IF NOT EXISTS events_other ON events (other);
+CREATE TABLE IF NOT EXISTS decisions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, lhs TEXT NOT NULL,
+    rhs TEXT NOT NULL, at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS decision_fragments (fid TEXT NOT NULL, seq INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS decision_fragments_fid ON decision_fragments (fid);
+CREATE TABLE IF NOT EXISTS links (
+    lhs TEXT NOT NULL, rhs TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
+    weight REAL NOT NULL, status TEXT NOT NULL, reason TEXT NOT NULL,
+    PRIMARY KEY (lhs, rhs, kind, value)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS links_rhs ON links (rhs);
+CREATE TABLE IF NOT EXISTS shared (key TEXT PRIMARY KEY, reason TEXT NOT NULL);
+"""
+
+
+class SQLiteStore:
+    """A store in one SQLite file (``":memory:"`` for a throwaway one).
+
+    Opened in WAL mode with ``synchronous=NORMAL``: a committed change survives a killed
+    process; the file is always consistent because every change is one transaction.
+    """
+
+    def __init__(self, path: str | Path, /) -> None:
+        self.path = str(path)
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=OFF")
+            self._db.execute("PRAGMA cache_size=-262144")  # 256 MiB of page cache at most
+            self._db.executescript(_SCHEMA)
+            row = self._db.execute("SELECT value FROM meta WHERE name='schema'").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+        if row is None:
+            self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        elif row[0] != SCHEMA_VERSION:
+            raise StoreError(f"store {self.path} has schema {row[0]}, expected {SCHEMA_VERSION}")
+        self._depth = 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            self._db.execute("COMMIT")
+        finally:
+            self._depth = 0
+
+    def next_number(self, counter: str) -> int:
+        name = f"counter:{counter}"
+        row = self._db.execute("SELECT value FROM meta WHERE name=?", (name,)).fetchone()
+        value = int(row[0]) + 1 if row else 1
+        self.set_meta(name, str(value))
+        return value
+
+    def put_fragment(self, stored: StoredFragment, keys: Iterable[str]) -> None:
+        fid = stored.fragment.fragment_id
+        self.delete_fragment(fid)
+        self._db.execute(
+            "INSERT INTO fragments VALUES (?, ?, ?, ?, ?)",
+            (
+                fid,
+                stored.seq,
+                json.dumps(stored.fragment.to_dict(), separators=(",", ":")),
+                stored.component,
+                stored.customer,
+            ),
+        )
+        self._db.executemany(
+            "INSERT OR IGNORE INTO keys VALUES (?, ?)", [(k, fid) for k in dict.fromkeys(keys)]
+        )
+
+    def get_fragments(self, fragment_ids: Iterable[str]) -> dict[str, StoredFragment]:
+        ids = list(dict.fromkeys(fragment_ids))
+        out: dict[str, StoredFragment] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = self._db.execute(
+                "SELECT fid, seq, data, component, customer FROM fragments WHERE fid IN "
+                f"({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            for fid, seq, data, component, customer in rows:
+                out[fid] = StoredFragment(
+                    Fragment.from_dict(json.loads(data)), seq, component, customer
+                )
+        return out
+
+    def delete_fragment(self, fragment_id: str) -> None:
+        self._db.execute("DELETE FROM fragments WHERE fid=?", (fragment_id,))
+        self._db.execute("DELETE FROM keys WHERE fid=?", (fragment_id,))
+
+    def holders(self, key: str) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT fid FROM keys WHERE key=?", (key,))]
+
+    def members(self, *, component: str | None = None, customer: str | None = None) -> list[str]:
+        if component is not None:
+            sql, arg = "SELECT fid FROM fragments WHERE component=?", component
+        else:
+            sql, arg = "SELECT fid FROM fragments WHERE customer=?", customer or ""
+        return [r[0] for r in self._db.execute(sql, (arg,))]
+
+    def assign(self, rows: Iterable[tuple[str, str, str]]) -> None:
+        self._db.executemany(
+            "UPDATE fragments SET component=?, customer=? WHERE fid=?",
+            [(component, customer, fid) for fid, component, customer in rows],
+        )
+
+    def put_customer(self, customer: Customer) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO customers VALUES (?, ?, ?, ?)",
+            (customer.customer_id, customer.created, customer.successor, int(customer.locked)),
+        )
+
+    def get_customer(self, customer_id: str) -> Customer | None:
+        row = self._db.execute(
+            "SELECT id, created, successor, locked FROM customers WHERE id=?", (customer_id,)
+        ).fetchone()
+        return Customer(row[0], row[1], row[2], bool(row[3])) if row else None
+
+    def add_event(self, event: Event) -> None:
+        self._db.execute(
+            "INSERT INTO events (kind, customer, other, reason, at) VALUES (?, ?, ?, ?, ?)",
+            (event.kind, event.customer_id, event.other, event.reason, event.at),
+        )
+
+    def events(self, customer_id: str | None = None) -> list[Event]:
+        sql = "SELECT kind, customer, other, reason, at, seq FROM events"
+        if customer_id is None:
+            rows = self._db.execute(sql + " ORDER BY seq")
+        else:
+            rows = self._db.execute(
+                sql + " WHERE customer=? OR other=? ORDER BY seq", (customer_id, customer_id)
+            )
+        return [Event(*row) for row in rows]
+
+    def add_decision(self, decision: Decision) -> None:
+        cursor = self._db.execute(
+            "INSERT INTO decisions (kind, lhs, rhs, at) VALUES (?, ?, ?, ?)",
+            (decision.kind, decision.left, decision.right, decision.at),
+        )
+        named = {decision.left, *decision.right.split("\t")} - {""}
+        self._db.executemany(
+            "INSERT INTO decision_fragments VALUES (?, ?)",
+            [(fid, cursor.lastrowid) for fid in named],
+        )
+
+    def decisions(self, fragment_ids: Iterable[str] | None = None) -> list[Decision]:
+        sql = "SELECT kind, lhs, rhs, at, seq FROM decisions"
+        if fragment_ids is None:
+            return [Decision(*r) for r in self._db.execute(sql + " ORDER BY seq")]
+        seqs: set[int] = set()
+        for fid in set(fragment_ids):
+            seqs.update(
+                r[0]
+                for r in self._db.execute("SELECT seq FROM decision_fragments WHERE fid=?", (fid,))
+            )
+        if not seqs:
+            return []
+        rows = self._db.execute(
+            sql + f" WHERE seq IN ({','.join('?' * len(seqs))}) ORDER BY seq", sorted(seqs)
+        )
+        return [Decision(*r) for r in rows]
+
+    def replace_links(self, fragment_ids: Iterable[str], links: Iterable[Link]) -> None:
+        ids = list(set(fragment_ids))
+        self._db.executemany("DELETE FROM links WHERE lhs=?", [(f,) for f in ids])
+        self._db.executemany("DELETE FROM links WHERE rhs=?", [(f,) for f in ids])
+        self._db.executemany(
+            "INSERT OR REPLACE INTO links VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(k.left, k.right, k.kind, k.value, k.weight, k.status, k.reason) for k in links],
+        )
+
+    def links(self, fragment_ids: Iterable[str]) -> list[Link]:
+        out: dict[tuple[str, str, str, str], Link] = {}
+        sql = "SELECT lhs, rhs, kind, value, weight, status, reason FROM links WHERE "
+        for fid in set(fragment_ids):
+            for column in ("lhs", "rhs"):
+                for row in self._db.execute(sql + f"{column}=?", (fid,)):
+                    out[row[:4]] = Link(*row)
+        return list(out.values())
+
+    def set_shared(self, key: str, reason: str | None) -> None:
+        if reason is None:
+            self._db.execute("DELETE FROM shared WHERE key=?", (key,))
+        else:
+            self._db.execute("INSERT OR REPLACE INTO shared VALUES (?, ?)", (key, reason))
+
+    def shared(self, key: str) -> str | None:
+        row = self._db.execute("SELECT reason FROM shared WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def get_meta(self, name: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE name=?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, name: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
+
+    def fragment_ids(self) -> Iterator[str]:
+        return iter([r[0] for r in self._db.execute("SELECT fid FROM fragments ORDER BY seq")])
+
+    def customer_ids(self) -> Iterator[str]:
+        rows = self._db.execute("SELECT DISTINCT customer FROM fragments ORDER BY customer")
+        return iter([r[0] for r in rows])
+
+    def count(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM fragments").fetchone()[0])
+
+    def close(self) -> None:
+        self._db.close()
