@@ -22,9 +22,13 @@ from identilink.errors import (
     InputFileError,
     ModelError,
     NormalizationError,
+    StoreError,
     UnknownColumnError,
+    UnknownFragmentError,
 )
 from identilink.model import ComparisonModel, FellegiSunterModel
+from identilink.resolver import Resolver, Rules
+from identilink.store import open_store
 
 __all__ = [
     "ROLES",
@@ -41,13 +45,18 @@ __all__ = [
     "Level",
     "ModelError",
     "NormalizationError",
+    "Resolver",
     "Result",
+    "Rules",
     "Settings",
+    "StoreError",
     "UnknownColumnError",
+    "UnknownFragmentError",
     "__version__",
     "count_pairs",
     "dedupe",
     "link",
+    "open_store",
     "read_table",
     "write_table",
 ]

@@ -176,13 +176,33 @@ def _first_only(fragment: Fragment) -> str | None:
     return canonical_given_name(tokens[0]) if len(tokens) == 1 else None
 
 
+def _handle_letters(handle: str, first: str) -> set[str]:
+    """The letters a last name must start with for ``handle`` to fit ``first`` + it."""
+    letters = "".join(c for c in handle if c.isalpha())
+    out = set()
+    if letters.startswith(first) and len(letters) > len(first):
+        out.add(letters[len(first)])
+    if letters[:1] == first[:1] and len(letters) >= 4:
+        out.add(letters[1])
+    return out
+
+
 def name_keys(fragment: Fragment) -> list[str]:
-    """Index keys of a fragment's names: ``full`` (canonical first + last) and ``first``."""
+    """Index keys of a fragment's names.
+
+    ``full`` (canonical first + last name) and ``fl`` (first name + initial of the last) for
+    a fragment with both; for a first-name-only fragment, ``fl`` keys for the initials its
+    usernames allow (``janed`` -> ``jane`` + ``d``), so usernames meet the names they fit.
+    """
     full = _full_key(fragment)
     if full is not None:
-        return [f"full\t{full}", f"first\t{full.split()[0]}"]
-    first = _first_only(fragment)
-    return [f"first\t{first}"] if first else []
+        first, last = full.split(" ", 1)
+        return [f"full\t{full}", f"fl\t{first}\t{last[0]}"]
+    given = _first_only(fragment)
+    if not given:
+        return []
+    handles = [h.partition(":")[2] for h in fragment.values("handle")]
+    return [f"fl\t{given}\t{x}" for h in handles for x in sorted(_handle_letters(h, given))]
 
 
 def _group(kind: str, value: str) -> str:
@@ -508,12 +528,13 @@ class Resolver:
 
     def unlock(self, customer_id: str, /) -> None:
         cid = self.current_id(customer_id)
+        members = self.members(cid)
         with self.store.transaction():
             customer = self.store.get_customer(cid)
             assert customer is not None
             self.store.put_customer(attrs.evolve(customer, locked=False))
-            self.store.add_decision(Decision("unlock", cid, "", self._clock()))
-            self._resolve(set(self.store.members(customer=cid)), set())
+            self.store.add_decision(Decision("unlock", cid, "\t".join(members), self._clock()))
+            self._resolve(set(members), set())
 
     def events(self, customer_id: str | None = None, /) -> list[Event]:
         return self.store.events(customer_id)
@@ -575,6 +596,33 @@ class Resolver:
         ids = list(self.store.fragment_ids())
         stored = self.store.get_fragments(ids)
         return {f: s.customer for f, s in stored.items()}
+
+    def verify(self) -> list[str]:
+        """Problems with the store's consistency (empty when it is consistent): fragments
+        without a live customer, components not named after their smallest fragment,
+        index entries that lost their fragment."""
+        problems: list[str] = []
+        ids = list(self.store.fragment_ids())
+        components: dict[str, list[str]] = defaultdict(list)
+        customers: dict[str, Customer | None] = {}
+        for start in range(0, len(ids), 5000):
+            chunk = self.store.get_fragments(ids[start : start + 5000])
+            for fid, stored in chunk.items():
+                components[stored.component].append(fid)
+                if stored.customer not in customers:
+                    customers[stored.customer] = self.store.get_customer(stored.customer)
+                customer = customers[stored.customer]
+                if customer is None:
+                    problems.append(f"{fid}: customer {stored.customer!r} does not exist")
+                elif customer.successor:
+                    problems.append(f"{fid}: customer {stored.customer!r} was merged away")
+                for key in identifier_keys(stored.fragment) + name_keys(stored.fragment):
+                    if fid not in self.store.holders(key):
+                        problems.append(f"{fid}: not indexed under {key!r}")
+        for component, members in components.items():
+            if component != min(members):
+                problems.append(f"component {component!r} is not named after {min(members)!r}")
+        return problems
 
     # -- internals -----------------------------------------------------------------------
 
@@ -697,10 +745,18 @@ class Resolver:
                 comps[cid] = _comp_view(cid, members, {m: cache[m].fragment for m in members})
             return comps[cid]
 
+        holding_memo: dict[str, list[_Comp]] = {}
+
         def comps_holding(key: str) -> list[_Comp]:
-            members = store.holders(key)
-            self._load(cache, members)
-            return list({comp_of(m).cid: comp_of(m) for m in members}.values())
+            if key not in holding_memo:
+                members = store.holders(key)
+                self._load(cache, members)
+                found: dict[str, _Comp] = {}
+                for m in members:
+                    comp = comp_of(m)
+                    found[comp.cid] = comp
+                holding_memo[key] = list(found.values())
+            return holding_memo[key]
 
         targets_memo: dict[str, str | None] = {}
 
@@ -709,8 +765,15 @@ class Resolver:
                 return targets_memo[comp.cid]
             found = {a.cid for key in comp.full for a in comps_holding(f"full\t{key}") if a.anchor}
             if not found and comp.handles:
-                for first in comp.firsts:
-                    for a in comps_holding(f"first\t{first}"):
+                keys = {
+                    f"fl\t{first}\t{x}"
+                    for first in comp.firsts
+                    for h in comp.handles
+                    for x in _handle_letters(h, first)
+                }
+                for key in sorted(keys):
+                    first = key.split("\t")[1]
+                    for a in comps_holding(key):
                         if a.anchor and any(
                             _handle_fits(h, first, name.split(" ", 1)[1])
                             for name in a.full
@@ -729,18 +792,23 @@ class Resolver:
                 affected[c.cid] = c
                 if c.anchor:
                     anchors[c.cid] = c
+        old_customers: set[str] = set()
         for c in list(affected.values()):
             if c.account:
                 t = target(c)
                 if t is not None:
                     anchors[t] = comps[t]
-                for m in c.members:  # its old anchor loses it
-                    old = old_customer.get(m) or (cache[m].customer if m in cache else "")
-                    for fid in store.members(customer=old) if old else ():
-                        self._load(cache, [fid])
-                        oc = comp_of(fid)
-                        if oc.anchor:
-                            anchors[oc.cid] = oc
+                old_customers.update(
+                    old_customer.get(m) or (cache[m].customer if m in cache else "")
+                    for m in c.members
+                )
+        for old in old_customers - {""}:  # the anchor an account leaves must be recomputed
+            members = store.members(customer=old)
+            self._load(cache, members)
+            for fid in members:
+                oc = comp_of(fid)
+                if oc.anchor:
+                    anchors[oc.cid] = oc
         groups: dict[str, list[_Comp]] = {}
         joined: set[str] = set()
         name_links: list[Link] = []
@@ -748,7 +816,8 @@ class Resolver:
             affected[a.cid] = a
             candidates: dict[str, _Comp] = {}
             for name in a.full:
-                for key in (f"full\t{name}", f"first\t{name.split(' ', 1)[0]}"):
+                first, last = name.split(" ", 1)
+                for key in (f"full\t{name}", f"fl\t{first}\t{last[0]}"):
                     for c in comps_holding(key):
                         if c.account and target(c) == a.cid:
                             candidates[c.cid] = c
@@ -836,7 +905,7 @@ class Resolver:
                 store.add_event(Event("create", cid, "", "new", now))
                 for old in sorted({old_of[f] for f in fs if old_of[f] in customers}):
                     store.add_event(Event("split", old, cid, "no longer linked", now))
-            rows += [(f, g, cid) for f in fs]
+            rows += [(f, c.cid, cid) for c in groups[g] for f in c.members]
         store.assign(rows)
         # Old ids with nothing left.
         for old in {s.customer for s in gone.values()} - set(claim):

@@ -8,7 +8,7 @@ def test_every_exception_is_under_the_root_and_a_builtin() -> None:
         cls = getattr(errors, name)
         assert issubclass(cls, errors.IdentilinkError)
         if cls is not errors.IdentilinkError:
-            assert issubclass(cls, ValueError | OSError | KeyError)
+            assert issubclass(cls, ValueError | OSError | KeyError | RuntimeError)
 
 
 def test_unknown_column_error_message_is_not_quoted() -> None:

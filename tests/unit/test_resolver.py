@@ -1,0 +1,245 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from identilink import Resolver, Rules, UnknownFragmentError
+from identilink.errors import ConfigurationError
+from identilink.fragments import Fragment, FragmentBuilder
+from identilink.resolver import build_golden
+from identilink.store import MemoryStore, SQLiteStore, Store
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    made: Store = MemoryStore() if request.param == "memory" else SQLiteStore(tmp_path / "s.db")
+    yield made
+    made.close()
+
+
+def frag(
+    channel: str,
+    sid: str,
+    *,
+    name: str = "",
+    emails: tuple[str, ...] = (),
+    phones: tuple[str, ...] = (),
+    twitter: str = "",
+    handle: str = "",
+    dob: str = "",
+    at: str | None = None,
+) -> Fragment:
+    b = FragmentBuilder(channel, sid)
+    b.observed_at = at
+    if name:
+        b.name(name)
+    for e in emails:
+        b.email(e)
+    for p in phones:
+        b.phone(p)
+    if twitter:
+        b.user_id("twitter", twitter)
+    if handle:
+        b.handle("twitter", handle)
+    if dob:
+        b.attribute("dob", dob)
+    return b.build()
+
+
+def test_shared_email_links_and_the_id_is_stable(store: Store) -> None:
+    r = Resolver(store)
+    first = r.add(frag("crm", "1", name="Jane Doe", emails=("jane@doe.io",)))
+    assert r.add(frag("email", "m1", name="Jane Doe", emails=("jane@doe.io",))) == first
+    other = r.add(frag("crm", "2", name="Ann Lee", emails=("ann@lee.io",)))
+    assert other != first
+    assert r.members(first) == ["crm:1", "email:m1"]
+    assert r.verify() == []
+    assert [e.kind for e in r.events(first)] == ["create"]
+
+
+def test_merge_keeps_the_older_id_and_the_old_one_resolves_to_it(store: Store) -> None:
+    r = Resolver(store)
+    a = r.add(frag("crm", "1", name="Jane Doe", emails=("jane@doe.io",)))
+    b = r.add(frag("sms", "s1", phones=("415 270 4859",)))
+    assert a != b
+    merged = r.add(
+        frag("webchat", "w1", name="Jane Doe", emails=("jane@doe.io",), phones=("4152704859",))
+    )
+    assert merged == a
+    assert r.customer_of("sms:s1") == a
+    assert r.current_id(b) == a
+    assert [(e.kind, e.other) for e in r.events(b)] == [("create", ""), ("merge", b)]
+    assert r.verify() == []
+
+
+def test_deleting_the_only_bridge_splits_and_the_bigger_part_keeps_the_id(store: Store) -> None:
+    r = Resolver(store)
+    cid = r.add(frag("crm", "1", name="Jane Doe", emails=("jane@doe.io",)))
+    r.add(frag("email", "m1", name="Jane Doe", emails=("jane@doe.io",)))
+    r.add(frag("webchat", "w1", name="Jane Doe", emails=("jane@doe.io",), phones=("4152704859",)))
+    r.add(frag("sms", "s1", phones=("4152704859",)))
+    assert len(r.members(cid)) == 4
+    r.delete("webchat:w1")
+    assert r.members(cid) == ["crm:1", "email:m1"]
+    split = r.customer_of("sms:s1")
+    assert split != cid
+    assert ("split", split) in [(e.kind, e.other) for e in r.events(cid)]
+    assert r.verify() == []
+    with pytest.raises(UnknownFragmentError, match="no fragment"):
+        r.delete("webchat:w1")
+
+
+def test_placeholders_and_shared_values_link_no_one(store: Store) -> None:
+    r = Resolver(store)
+    a = r.add(frag("crm", "1", name="Ann Lee", emails=("test@test.com",)))
+    assert r.add(frag("crm", "2", name="Bo Chan", emails=("test@test.com",))) != a
+    jane = r.add(frag("crm", "3", name="Jane Doe", phones=("212 736 5000",), emails=("j@d.io",)))
+    # John arrives on the same landline: the number turns out to be shared, nobody links
+    john = r.add(frag("crm", "4", name="John Doe", phones=("212 736 5000",), emails=("jo@d.io",)))
+    assert john != jane
+    assert (
+        store.shared(
+            "id\tphone\t+12127365000",
+        )
+        is not None
+    )
+    assert r.verify() == []
+
+
+def test_a_value_that_becomes_shared_unlinks_what_it_linked(store: Store) -> None:
+    r = Resolver(store)
+    jane = r.add(frag("crm", "1", name="Jane Doe", phones=("2127365000",)))
+    assert r.add(frag("call", "c1", name="Jane Doe", phones=("2127365000",))) == jane
+    r.add(frag("crm", "2", name="John Doe", phones=("2127365000",)))
+    assert len({r.customer_of(f) for f in ("crm:1", "call:c1", "crm:2")}) == 3
+
+
+def test_limits_refuse_a_second_user_id_and_record_why(store: Store) -> None:
+    r = Resolver(store)
+    a = r.add(frag("twitter", "t1", name="Jane Doe", twitter="111", emails=("jane@doe.io",)))
+    b = r.add(frag("twitter", "t2", name="Jane Doe", twitter="222", emails=("jane@doe.io",)))
+    assert a != b
+    refused = r.explain(a).refused
+    assert refused
+    assert "twitter" in refused[0].reason
+    assert "refused" in r.explain(a).to_text()
+
+
+def test_different_dates_of_birth_refuse_a_merge(store: Store) -> None:
+    r = Resolver(store)
+    a = r.add(frag("crm", "1", name="Jane Doe", emails=("jd@x.io",), dob="1980-01-02"))
+    b = r.add(frag("crm", "2", name="Jane Doe", emails=("jd@x.io",), dob="1991-05-06"))
+    assert a != b
+    with pytest.raises(ConfigurationError, match="at least 1"):
+        Rules(limits={"email": 0})
+
+
+def test_steward_decisions_win_over_the_model_later(store: Store) -> None:
+    r = Resolver(store)
+    a = r.add(frag("crm", "1", name="Jane Doe", emails=("jd@x.io",)))
+    r.add(frag("email", "m1", name="Jane Doe", emails=("jd@x.io",)))
+    r.unlink("crm:1", "email:m1")
+    assert r.customer_of("crm:1") != r.customer_of("email:m1")
+    r.add(frag("email", "m2", name="Jane Doe", emails=("jd@x.io",)))  # still apart
+    assert r.customer_of("crm:1") != r.customer_of("email:m1")
+    c = r.add(frag("crm", "9", name="Someone Else", emails=("else@x.io",)))
+    assert r.link("crm:9", "crm:1") == r.customer_of("crm:1")
+    assert r.customer_of("crm:9") in (a, c)
+    assert r.verify() == []
+
+
+def test_a_locked_customer_takes_no_model_links(store: Store) -> None:
+    r = Resolver(store)
+    a = r.add(frag("crm", "1", name="Jane Doe", emails=("jd@x.io",)))
+    r.lock(a)
+    assert r.add(frag("email", "m1", name="Jane Doe", emails=("jd@x.io",))) != a
+    r.unlock(a)
+    assert r.customer_of("email:m1") == a
+
+
+def test_accounts_join_the_unique_anchor_of_their_name(store: Store) -> None:
+    r = Resolver(store)
+    anchor = r.add(frag("crm", "1", name="Jane Doe", emails=("jd@x.io",), phones=("4152704859",)))
+    assert r.add(frag("twitter", "t1", name="Jane Doe", twitter="77")) == anchor
+    # a first-name-only account whose username is built from the anchor's name; refused
+    # while the anchor already has a Twitter id (one per platform), taken once it is gone
+    assert r.add(frag("twitter", "t2", name="Jane", twitter="88", handle="janedo")) != anchor
+    assert any("user_id:twitter" in k.reason for k in r.explain(anchor).refused)
+    r.delete("twitter:t1")
+    assert r.customer_of("twitter:t2") == anchor
+    # a second anchor of the same name makes the name ambiguous: the account leaves
+    r.add(frag("crm", "2", name="Jane Doe", emails=("other@x.io",), phones=("2127365000",)))
+    assert r.customer_of("twitter:t2") != anchor
+    assert r.verify() == []
+
+
+def test_update_re_resolves(store: Store) -> None:
+    r = Resolver(store)
+    a = r.add(frag("crm", "1", name="Jane Doe", emails=("jd@x.io",)))
+    b = r.add(frag("crm", "2", name="Jane Doe", emails=("other@x.io",)))
+    assert a != b
+    assert r.update(frag("crm", "2", name="Jane Doe", emails=("jd@x.io",))) == a
+    with pytest.raises(UnknownFragmentError):
+        r.update(frag("crm", "404"))
+    with pytest.raises(UnknownFragmentError):
+        r.customer_of("crm:404")
+    with pytest.raises(UnknownFragmentError):
+        r.current_id("cus_missing")
+
+
+def test_explain_gives_the_path_and_a_waterfall(store: Store) -> None:
+    r = Resolver(store)
+    cid = r.add(frag("crm", "1", name="Jane Doe", emails=("jd@x.io",)))
+    r.add(frag("webchat", "w1", name="Jane Doe", emails=("jd@x.io",), phones=("4152704859",)))
+    r.add(frag("sms", "s1", phones=("4152704859",)))
+    path = r.explain("crm:1", "sms:s1")
+    assert [(k.kind) for k in path.links] == ["email", "phone"]
+    assert path.total_weight == 25.0
+    text = r.explain(cid).to_text()
+    assert "email=jd@x.io" in text
+    assert "phone=+14152704859" in text
+    assert '<div class="bar"' in path.to_html()
+    r.add(frag("crm", "2", name="Ann Lee", emails=("ann@x.io",)))
+    assert r.explain("crm:1", "crm:2").links == ()
+
+
+def test_golden_records_follow_survivorship_rules(store: Store) -> None:
+    r = Resolver(store)
+    cid = r.add(frag("email", "m1", name="Jane Doe", emails=("jd@x.io",), at="2024-05-01"))
+    r.add(frag("crm", "1", name="Janet Doe", emails=("jd@x.io",), at="2023-01-01"))
+    r.add(frag("webchat", "w1", name="Jane Doe", emails=("jd@x.io",), at="2022-01-01"))
+    golden = r.golden(cid)
+    assert golden.values["first_name"].value == "jane"  # most frequent
+    recent = r.golden(cid, {"first_name": "most_recent"}).values["first_name"]
+    assert (recent.value, recent.fragment_id) == ("jane", "email:m1")
+    source = r.golden(cid, {"first_name": "source_priority"}).values["first_name"]
+    assert (source.value, source.fragment_id) == ("janet", "crm:1")
+    assert r.golden(cid, {"first_name": "longest"}).values["first_name"].value == "janet"
+    custom = r.golden(cid, {"first_name": lambda found: (found[-1][0].upper(), found[-1][1])})
+    assert custom.values["first_name"].value == "JANE"
+    assert golden.to_dict()["emails"] == ["jd@x.io"]
+    assert golden.to_dict()["first_name_source"] in golden.fragment_ids
+    assert len(r.golden_records()) == 1
+    with pytest.raises(ConfigurationError, match="unknown survivorship rule"):
+        build_golden("c", [frag("crm", "1", name="Jane Doe")], {"first_name": "newest"})
+
+
+def test_add_many_is_one_transaction(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "s.db")
+    r = Resolver(store)
+    r.add(frag("crm", "1", name="Jane Doe", emails=("jd@x.io",)))
+
+    class Boom(Exception):
+        pass
+
+    def fragments() -> Iterator[Fragment]:
+        yield frag("crm", "2", name="Ann Lee", emails=("ann@x.io",))
+        raise Boom
+
+    with pytest.raises(Boom):
+        r.add_many(fragments())
+    assert store.count() == 1
+    out = r.add_many([frag("crm", "2", emails=("jd@x.io",)), frag("crm", "3", emails=("x@y.io",))])
+    assert out["crm:2"] == r.customer_of("crm:1") != out["crm:3"]
