@@ -7,6 +7,7 @@ Every expected failure (bad file, bad settings, bad data) prints one line, ``ide
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import warnings
@@ -112,14 +113,125 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--links", help="the identifier or name each link rests on")
     p.add_argument("--shared", help="values that linked no one, and why")
     _channel_options(p)
+    _store_parser(sub.add_parser("store", help="a live identity store: add, get, explain"))
     p = sub.add_parser("generate", help="write a seeded multi-channel data set with truth")
     p.add_argument("--people", type=int, required=True)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, help="directory")
-    for p in sub.choices.values():
-        if not any(a.dest == "quiet" for a in p._actions):
-            p.add_argument("--quiet", action="store_true", help="no summary on stderr")
+    for each in [*sub.choices.values(), *_STORE_COMMANDS]:
+        if not any(a.dest == "quiet" for a in each._actions):
+            each.add_argument("--quiet", action="store_true", help="no summary on stderr")
     return parser
+
+
+_STORE_COMMANDS: list[argparse.ArgumentParser] = []
+
+
+def _store_parser(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="store_command", required=True, parser_class=_Parser)
+    location = "a SQLite file path or a postgresql:// URL"
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help)
+        p.add_argument("store", metavar="STORE", help=location)
+        _STORE_COMMANDS.append(p)
+        return p
+
+    p = command("init", "create a store (or set the rules of an existing one)")
+    p.add_argument("--rules", help='merge-protection rules (JSON: {"limits": {...}, ...})')
+    p = command("add", "resolve fragments or channel files into the store")
+    p.add_argument("files", nargs="+", metavar="FILE", help="fragments or channel files")
+    p.add_argument("--channel", help="the files' channel (default: detected per file)")
+    p.add_argument("--out", help="write fragment_id, customer_id here instead of stdout")
+    p.add_argument("--batch", type=int, default=1000, help="fragments per transaction")
+    _channel_options(p)
+    p = command("get", "the customer of a fragment, or the members of a customer")
+    p.add_argument("id", metavar="ID", help="fragment id or customer id")
+    p = command("golden", "golden records of every customer")
+    p.add_argument("--out", required=True, help="CSV, Parquet or JSON file")
+    p = command("explain", "why a customer's fragments, or two fragments, belong together")
+    p.add_argument("ids", nargs="+", metavar="ID", help="a customer id, or two fragment ids")
+    p.add_argument("--html", help="also write the waterfall chart as HTML here")
+    p = command("link", "steward: two fragments are one customer")
+    p.add_argument("ids", nargs=2, metavar="FRAGMENT_ID")
+    p = command("unlink", "steward: two fragments are never one customer")
+    p.add_argument("ids", nargs=2, metavar="FRAGMENT_ID")
+    p = command("lock", "steward: freeze a customer's membership")
+    p.add_argument("ids", nargs=1, metavar="CUSTOMER_ID")
+    p = command("unlock", "steward: let the model change a locked customer again")
+    p.add_argument("ids", nargs=1, metavar="CUSTOMER_ID")
+    p = command("events", "lineage: creations, merges, splits")
+    p.add_argument("ids", nargs="?", metavar="CUSTOMER_ID")
+
+
+def _run_store(args: argparse.Namespace) -> int:
+    from identilink.resolver import Resolver, Rules, golden_frame
+
+    command = args.store_command
+    if command != "init" and "://" not in args.store and not Path(args.store).is_file():
+        raise InputFileError(f"{args.store}: no such store; create it with `identilink store init`")
+    rules = None
+    if command == "init" and args.rules:
+        try:
+            rules = Rules.from_json(Path(args.rules).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise InputFileError(f"{args.rules}: cannot read rules: {exc.strerror}") from None
+    resolver = Resolver.open(args.store, rules)
+    try:
+        if command == "init":
+            if not args.quiet:
+                print(
+                    f"identilink: store {args.store} holds {resolver.store.count():,} fragments",
+                    file=sys.stderr,
+                )
+        elif command == "add":
+            if args.batch < 1:
+                raise ConfigurationError("--batch must be at least 1")
+            fragments, quarantined = _fragments(args, args.files)
+            with contextlib.ExitStack() as stack:
+                out = (
+                    stack.enter_context(Path(args.out).open("w", encoding="utf-8"))
+                    if args.out
+                    else sys.stdout
+                )
+                out.write("fragment_id,customer_id\n")
+                for start in range(0, len(fragments), args.batch):
+                    chunk = fragments[start : start + args.batch]
+                    assigned = resolver.add_many(chunk)
+                    out.writelines(f"{f.fragment_id},{assigned[f.fragment_id]}\n" for f in chunk)
+            if not args.quiet:
+                print(
+                    f"identilink: {len(fragments):,} fragments added, "
+                    f"{len(quarantined):,} records quarantined; the store holds "
+                    f"{resolver.store.count():,} fragments",
+                    file=sys.stderr,
+                )
+        elif command == "get":
+            if resolver.store.get_fragments([args.id]):
+                cid = resolver.customer_of(args.id)
+            else:
+                cid = resolver.current_id(args.id)
+            print(json.dumps({"customer_id": cid, "fragments": resolver.members(cid)}))
+        elif command == "golden":
+            write_table(golden_frame(resolver.golden_records()), args.out)
+        elif command == "explain":
+            if len(args.ids) > 2:
+                raise ConfigurationError("explain takes a customer id or two fragment ids")
+            explanation = resolver.explain(*args.ids)
+            print(explanation.to_text())
+            if args.html:
+                Path(args.html).write_text(explanation.to_html(), encoding="utf-8")
+        elif command in ("link", "unlink"):
+            cid = getattr(resolver, command)(*args.ids)
+            print(json.dumps({"customer_id": cid, "fragments": resolver.members(cid)}))
+        elif command in ("lock", "unlock"):
+            getattr(resolver, command)(args.ids[0])
+        else:  # events
+            for event in resolver.events(args.ids):
+                print(json.dumps(attrs.asdict(event)))
+    finally:
+        resolver.store.close()
+    return EXIT_OK
 
 
 def _channel_options(parser: argparse.ArgumentParser) -> None:
@@ -271,6 +383,8 @@ def _summary(result: Result) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "store":
+        return _run_store(args)
     if args.command == "ingest":
         return _run_ingest(args)
     if args.command == "resolve":
@@ -333,6 +447,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("identilink: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `identilink store events DB | head`: the reader left
+        sys.stderr.close()
+        return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

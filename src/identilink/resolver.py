@@ -25,11 +25,14 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import attrs
+import pandas as pd
 
 from identilink.errors import ConfigurationError, UnknownFragmentError
 from identilink.fragments import Fragment
@@ -37,7 +40,15 @@ from identilink.normalize.names import canonical_given_name
 from identilink.resolve import _conflicting, _handle_fits, name_signature
 from identilink.store import Customer, Decision, Event, Link, Store, StoredFragment
 
-__all__ = ["Explanation", "GoldenRecord", "GoldenValue", "Resolver", "Rules"]
+__all__ = [
+    "Explanation",
+    "GoldenRecord",
+    "GoldenValue",
+    "Resolver",
+    "Rules",
+    "build_golden",
+    "golden_frame",
+]
 
 #: Evidence weight of one link by what it rests on; edges are added strongest first.
 WEIGHTS: Mapping[str, float] = {
@@ -67,8 +78,30 @@ class Rules:
 
     def __attrs_post_init__(self) -> None:
         for kind, limit in self.limits.items():
-            if limit < 1:
-                raise ConfigurationError(f"limit for {kind!r} must be at least 1, got {limit}")
+            if not isinstance(limit, int) or limit < 1:
+                raise ConfigurationError(f"limit for {kind!r} must be at least 1, got {limit!r}")
+
+    def to_json(self) -> str:
+        return json.dumps({"limits": dict(self.limits), "conflicting": list(self.conflicting)})
+
+    @classmethod
+    def from_json(cls, text: str) -> Rules:
+        """Rules from JSON ``{"limits": {"email": 8, ...}, "conflicting": ["dob"]}``."""
+        try:
+            data = json.loads(text)
+            unknown = set(data) - {"limits", "conflicting"}
+            if unknown:
+                raise ConfigurationError(f"unknown rules field(s): {', '.join(sorted(unknown))}")
+            return cls(
+                limits={**_default_limits(), **dict(data.get("limits", {}))},
+                conflicting=tuple(data.get("conflicting", ("dob",))),
+            )
+        except (ValueError, TypeError, AttributeError) as exc:
+            if isinstance(exc, ConfigurationError):
+                raise
+            raise ConfigurationError(
+                f"rules are not valid JSON of limits/conflicting: {exc}"
+            ) from None
 
 
 @attrs.frozen
@@ -430,6 +463,20 @@ class Resolver:
         self.store = store
         self.rules = rules or Rules()
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+
+    @classmethod
+    def open(cls, location: str | Path, /, rules: Rules | None = None) -> Resolver:
+        """A resolver over the store at ``location`` (a SQLite path, ``:memory:`` or a
+        ``postgresql://`` URL), with the rules saved in the store unless ``rules`` is given
+        (which are then saved)."""
+        from identilink.store import open_store
+
+        store = open_store(location)
+        if rules is not None:
+            with store.transaction():
+                store.set_meta("rules", rules.to_json())
+        saved = store.get_meta("rules")
+        return cls(store, rules or (Rules.from_json(saved) if saved else None))
 
     # -- public operations -------------------------------------------------------------
 
@@ -989,3 +1036,15 @@ def _survive(
         f"unknown survivorship rule {rule!r}; use most_recent, most_frequent, "
         "source_priority, longest or a callable"
     )
+
+
+def golden_frame(records: Iterable[GoldenRecord], /) -> pd.DataFrame:
+    """Golden records as a DataFrame: one row per customer, ``<attribute>_source`` columns
+    naming the fragment each value came from, identifiers as JSON lists."""
+    rows = []
+    for record in records:
+        row = record.to_dict()
+        for kind in _ID_KINDS:
+            row[f"{kind}s"] = json.dumps(row.get(f"{kind}s", []))
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -242,3 +242,78 @@ def test_resolve_errors(tmp_path: Path, capsys) -> None:
     assert main(["ingest", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "f.jsonl")]) == 2
     assert "no such file" in capsys.readouterr().err
     assert main(["generate", "--people", "0", "--out", str(tmp_path / "g")]) == 2
+
+
+def test_store_commands(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    data = tmp_path / "data"
+    store = str(tmp_path / "customers.db")
+    assert main(["generate", "--people", "30", "--seed", "2", "--out", str(data), "--quiet"]) == 0
+    rules = tmp_path / "rules.json"
+    rules.write_text('{"limits": {"email": 4}}')
+    assert main(["store", "init", store, "--rules", str(rules)]) == 0
+    ids = tmp_path / "ids.csv"
+    files = [str(data / n) for n in ("crm.csv", "email.mbox", "sms.jsonl", "calls.csv")]
+    assert main(["store", "add", store, *files, "--out", str(ids), "--batch", "7"]) == 0
+    assigned = pd.read_csv(ids)
+    assert assigned["customer_id"].notna().all()
+    assert len(assigned) == assigned["fragment_id"].nunique()
+    capsys.readouterr()
+    first = assigned["fragment_id"].iloc[0]
+    assert main(["store", "get", store, first]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert first in got["fragments"]
+    assert main(["store", "get", store, got["customer_id"]]) == 0
+    assert json.loads(capsys.readouterr().out) == got
+    # a customer with more than one fragment has links to explain
+    sizes = assigned["customer_id"].value_counts()
+    big = sizes.index[0]
+    members = assigned.loc[assigned["customer_id"] == big, "fragment_id"].tolist()
+    html = tmp_path / "why.html"
+    assert main(["store", "explain", store, big, "--html", str(html)]) == 0
+    assert "link(s)" in capsys.readouterr().out
+    assert html.read_text().startswith("<!doctype html>")
+    assert main(["store", "explain", store, members[0], members[-1]]) == 0
+    capsys.readouterr()
+    other = assigned.loc[assigned["customer_id"] != big, "fragment_id"].iloc[0]
+    other_id = assigned.loc[assigned["fragment_id"] == other, "customer_id"].iloc[0]
+    assert main(["store", "link", store, members[0], other]) == 0
+    linked = json.loads(capsys.readouterr().out)
+    assert {members[0], other} <= set(linked["fragments"])
+    assert linked["customer_id"] == min(big, other_id)  # the older customer keeps its id
+    assert main(["store", "unlink", store, members[0], other]) == 0
+    assert other not in json.loads(capsys.readouterr().out)["fragments"]
+    assert main(["store", "lock", store, big]) == 0
+    assert main(["store", "unlock", store, big]) == 0
+    golden = tmp_path / "golden.csv"
+    assert main(["store", "golden", store, "--out", str(golden)]) == 0
+    frame = pd.read_csv(golden)
+    assert len(frame) == assigned["customer_id"].nunique()
+    assert {"customer_id", "first_name", "first_name_source", "emails"} <= set(frame.columns)
+    assert main(["store", "events", store, big]) == 0
+    kinds = [json.loads(line)["kind"] for line in capsys.readouterr().out.splitlines()]
+    assert kinds[0] == "create"
+    assert "merge" in kinds  # the steward's link merged a customer into this one
+
+
+def test_store_errors(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    missing = str(tmp_path / "missing.db")
+    assert main(["store", "get", missing, "x"]) == 2
+    assert "no such store" in capsys.readouterr().err
+    store = str(tmp_path / "s.db")
+    bad = tmp_path / "rules.json"
+    bad.write_text('{"limits": {"email": 0}}')
+    assert main(["store", "init", store, "--rules", str(bad)]) == 2
+    assert "at least 1" in capsys.readouterr().err
+    bad.write_text("{nope")
+    assert main(["store", "init", store, "--rules", str(bad)]) == 2
+    assert "not valid JSON" in capsys.readouterr().err
+    assert main(["store", "init", store]) == 0
+    assert main(["store", "get", store, "crm:404"]) == 2
+    assert "no customer 'crm:404'" in capsys.readouterr().err
+    assert main(["store", "link", store, "crm:1", "crm:2"]) == 2
+    assert "no fragment 'crm:1'" in capsys.readouterr().err
+    assert main(["store", "explain", store, "a", "b", "c"]) == 2
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"\x00garbage" * 200)
+    assert main(["store", "get", str(junk), "x"]) == 2
+    assert "cannot open store" in capsys.readouterr().err
