@@ -197,10 +197,16 @@ class SQLiteStore:
         if fragment_ids is None:
             return [Decision(*r) for r in self._db.execute(sql + " ORDER BY seq")]
         seqs: set[int] = set()
-        for fid in set(fragment_ids):
+        ids = list(set(fragment_ids))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
             seqs.update(
                 r[0]
-                for r in self._db.execute("SELECT seq FROM decision_fragments WHERE fid=?", (fid,))
+                for r in self._db.execute(
+                    "SELECT seq FROM decision_fragments WHERE fid IN "
+                    f"({','.join('?' * len(chunk))})",
+                    chunk,
+                )
             )
         if not seqs:
             return []
@@ -211,8 +217,11 @@ class SQLiteStore:
 
     def replace_links(self, fragment_ids: Iterable[str], links: Iterable[Link]) -> None:
         ids = list(set(fragment_ids))
-        self._db.executemany("DELETE FROM links WHERE lhs=?", [(f,) for f in ids])
-        self._db.executemany("DELETE FROM links WHERE rhs=?", [(f,) for f in ids])
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            self._db.execute(f"DELETE FROM links WHERE lhs IN ({marks})", chunk)
+            self._db.execute(f"DELETE FROM links WHERE rhs IN ({marks})", chunk)
         self._db.executemany(
             "INSERT OR REPLACE INTO links VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(k.left, k.right, k.kind, k.value, k.weight, k.status, k.reason) for k in links],
@@ -221,9 +230,12 @@ class SQLiteStore:
     def links(self, fragment_ids: Iterable[str]) -> list[Link]:
         out: dict[tuple[str, str, str, str], Link] = {}
         sql = "SELECT lhs, rhs, kind, value, weight, status, reason FROM links WHERE "
-        for fid in set(fragment_ids):
+        ids = list(set(fragment_ids))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
             for column in ("lhs", "rhs"):
-                for row in self._db.execute(sql + f"{column}=?", (fid,)):
+                for row in self._db.execute(sql + f"{column} IN ({marks})", chunk):
                     out[row[:4]] = Link(*row)
         return list(out.values())
 
