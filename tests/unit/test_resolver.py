@@ -9,14 +9,12 @@ from identilink import Resolver, Rules, UnknownFragmentError
 from identilink.errors import ConfigurationError
 from identilink.fragments import Fragment, FragmentBuilder
 from identilink.resolver import build_golden
-from identilink.store import MemoryStore, SQLiteStore, Store
+from identilink.store import SQLiteStore, Store
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    made: Store = MemoryStore() if request.param == "memory" else SQLiteStore(tmp_path / "s.db")
-    yield made
-    made.close()
+@pytest.fixture
+def store(any_store: Store) -> Store:
+    return any_store
 
 
 def frag(

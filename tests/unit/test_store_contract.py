@@ -3,7 +3,6 @@ leaves no trace. Add a backend to ``STORES`` and it is held to the same suite.""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -22,17 +21,10 @@ from identilink.store import (
     open_store,
 )
 
-STORES: dict[str, Callable[[Path], Store]] = {
-    "memory": lambda _: MemoryStore(),
-    "sqlite": lambda tmp: SQLiteStore(tmp / "store.db"),
-}
 
-
-@pytest.fixture(params=sorted(STORES))
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    made = STORES[request.param](tmp_path)
-    yield made
-    made.close()
+@pytest.fixture
+def store(any_store: Store) -> Store:
+    return any_store
 
 
 def _stored(sid: str, email: str, component: str = "", customer: str = "c1") -> StoredFragment:
@@ -168,3 +160,14 @@ def test_sqlite_store_persists_and_checks_its_schema(tmp_path: Path) -> None:
     (tmp_path / "junk.db").write_bytes(b"not a database at all" * 100)
     with pytest.raises(StoreError, match="cannot open store"):
         SQLiteStore(tmp_path / "junk.db")
+
+
+def test_postgres_store_says_what_is_wrong() -> None:
+    from identilink.errors import ConfigurationError
+    from identilink.store import PostgresStore
+
+    with pytest.raises(StoreError, match="cannot open store") as info:
+        PostgresStore("postgresql://someone:secret@127.0.0.1:1/nowhere?connect_timeout=2")
+    assert "secret" not in str(info.value)
+    with pytest.raises(ConfigurationError, match="schema name"):
+        PostgresStore("postgresql://127.0.0.1:1/x?schema=Robert');DROP")
