@@ -203,8 +203,7 @@ class PostgresStore:
 
     def add_decision(self, decision: Decision) -> None:
         row = self._one(
-            "INSERT INTO {s}.decisions (kind, lhs, rhs, at) VALUES (%s, %s, %s, %s) "
-            "RETURNING seq",
+            "INSERT INTO {s}.decisions (kind, lhs, rhs, at) VALUES (%s, %s, %s, %s) RETURNING seq",
             (decision.kind, decision.left, decision.right, decision.at),
         )
         named = {decision.left, *decision.right.split("\t")} - {""}
