@@ -589,7 +589,7 @@ class Resolver:
     def explain(self, first: str, second: str | None = None, /) -> Explanation:
         """Why a customer's fragments belong together (``explain(customer_id)``), or the path
         of links joining two fragments (``explain(fragment_a, fragment_b)``)."""
-        import networkx as nx  # type: ignore[import-untyped]
+        import networkx as nx
 
         if second is None:
             cid = self.current_id(first)
@@ -614,6 +614,45 @@ class Resolver:
                 graph.add_edge(link.left, link.right, link=link)
         path = nx.shortest_path(graph, first, second) if first != second else [first]
         return Explanation(a, tuple(graph.edges[u, v]["link"] for u, v in itertools.pairwise(path)))
+
+    def graph(self, customer_id: str, /) -> Any:
+        """A networkx graph of the customer: fragments as nodes (with channel), used links as
+        edges (with ``kind``, ``value``, ``weight``); refused links are left out."""
+        import networkx as nx
+
+        cid = self.current_id(customer_id)
+        members = self.members(cid)
+        stored = self.store.get_fragments(members)
+        graph = nx.Graph(customer_id=cid)
+        for fid in members:
+            graph.add_node(fid, channel=stored[fid].fragment.channel)
+        for link in self.store.links(members):
+            if link.status == "used" and link.left in stored and link.right in stored:
+                graph.add_edge(
+                    link.left, link.right, kind=link.kind, value=link.value, weight=link.weight
+                )
+        return graph
+
+    def diagnostics(self, customer_id: str, /) -> dict[str, Any]:
+        """How solid a customer is: size, links by kind, *bridges* (links whose loss would
+        split it) and refused links touching it."""
+        import networkx as nx
+
+        graph = self.graph(customer_id)
+        members = list(graph.nodes)
+        kinds = Counter(d["kind"] for _, _, d in graph.edges(data=True))
+        refused = [k for k in self.store.links(members) if k.status == "refused"]
+        return {
+            "customer_id": graph.graph["customer_id"],
+            "fragments": graph.number_of_nodes(),
+            "links": graph.number_of_edges(),
+            "links_by_kind": dict(sorted(kinds.items())),
+            "bridges": sorted(tuple(sorted(e)) for e in nx.bridges(graph)),
+            "refused": len(refused),
+            "channels": dict(
+                sorted(Counter(d["channel"] for _, d in graph.nodes(data=True)).items())
+            ),
+        }
 
     def golden(
         self,

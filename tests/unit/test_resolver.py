@@ -241,3 +241,18 @@ def test_add_many_is_one_transaction(tmp_path: Path) -> None:
     assert store.count() == 1
     out = r.add_many([frag("crm", "2", emails=("jd@x.io",)), frag("crm", "3", emails=("x@y.io",))])
     assert out["crm:2"] == r.customer_of("crm:1") != out["crm:3"]
+
+
+def test_graph_views_and_diagnostics(store: Store) -> None:
+    r = Resolver(store)
+    cid = r.add(frag("crm", "1", name="Jane Doe", emails=("jd@x.io",)))
+    r.add(frag("webchat", "w1", name="Jane Doe", emails=("jd@x.io",), phones=("4152704859",)))
+    r.add(frag("sms", "s1", phones=("4152704859",)))
+    graph = r.graph(cid)
+    assert sorted(graph.nodes) == ["crm:1", "sms:s1", "webchat:w1"]
+    assert graph.nodes["sms:s1"]["channel"] == "sms"
+    report = r.diagnostics(cid)
+    assert report["fragments"] == 3
+    assert report["links_by_kind"] == {"email": 1, "phone": 1}
+    assert len(report["bridges"]) == 2  # a chain: either link's loss splits it
+    assert report["channels"] == {"crm": 1, "sms": 1, "webchat": 1}
