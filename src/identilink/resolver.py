@@ -209,33 +209,37 @@ def _first_only(fragment: Fragment) -> str | None:
     return canonical_given_name(tokens[0]) if len(tokens) == 1 else None
 
 
-def _handle_letters(handle: str, first: str) -> set[str]:
-    """The letters a last name must start with for ``handle`` to fit ``first`` + it."""
+def _handle_prefixes(handle: str, first: str) -> set[str]:
+    """What a last name must start with (one or two letters) for ``handle`` to be built from
+    ``first`` and it (see :func:`identilink.resolve._handle_fits`)."""
     letters = "".join(c for c in handle if c.isalpha())
     out = set()
     if letters.startswith(first) and len(letters) > len(first):
-        out.add(letters[len(first)])
+        out.add(letters[len(first) : len(first) + 2])
     if letters[:1] == first[:1] and len(letters) >= 4:
-        out.add(letters[1])
+        out.add(letters[1:3])
     return out
 
 
 def name_keys(fragment: Fragment) -> list[str]:
     """Index keys of a fragment's names.
 
-    ``full`` (canonical first + last name) and ``fl`` (first name + initial of the last) for
-    a fragment with both; for a first-name-only fragment, ``fl`` keys for the initials its
-    usernames allow (``janed`` -> ``jane`` + ``d``), so usernames meet the names they fit.
+    A fragment with a first and last name: ``full`` (canonical first + last) and ``fl`` (first
+    + the last name's first one and two letters). A first-name-only fragment: ``hfl`` keys for
+    the last-name prefixes its usernames allow (``janedo`` -> ``jane`` + ``do``), so an anchor
+    finds the usernames that may be built from its name without scanning a first name's
+    holders.
     """
     full = _full_key(fragment)
     if full is not None:
         first, last = full.split(" ", 1)
-        return [f"full\t{full}", f"fl\t{first}\t{last[0]}"]
+        return [f"full\t{full}", f"fl\t{first}\t{last[:1]}", f"fl\t{first}\t{last[:2]}"]
     given = _first_only(fragment)
     if not given:
         return []
     handles = [h.partition(":")[2] for h in fragment.values("handle")]
-    return [f"fl\t{given}\t{x}" for h in handles for x in sorted(_handle_letters(h, given))]
+    prefixes = {p for h in handles for p in _handle_prefixes(h, given)}
+    return [f"hfl\t{given}\t{p}" for p in sorted(prefixes)]
 
 
 def _group(kind: str, value: str) -> str:
@@ -810,10 +814,12 @@ class Resolver:
         old_customer = {f: cache[f].customer for f in region}
         if gone:
             old_customer.update({f: s.customer for f, s in gone.items()})
-        # Level 2: accounts and anchors around every name key the region touches.
+        # Level 2: accounts and anchors around every name key the region touches (for the
+        # region's full names, the usernames that may be built from them: ``hfl`` keys).
         keys = {k for f in region for k in name_keys(fragments[f])}
         if gone:
             keys |= {k for s in gone.values() for k in name_keys(s.fragment)}
+        keys = {f"h{k}" if k.startswith("fl\t") else k for k in keys}
         comps: dict[str, _Comp] = {}
         by_comp: dict[str, list[str]] = defaultdict(list)
         for f, cid in component.items():
@@ -852,10 +858,10 @@ class Resolver:
             found = {a.cid for key in comp.full for a in comps_holding(f"full\t{key}") if a.anchor}
             if not found and comp.handles:
                 keys = {
-                    f"fl\t{first}\t{x}"
+                    f"fl\t{first}\t{prefix}"
                     for first in comp.firsts
                     for h in comp.handles
-                    for x in _handle_letters(h, first)
+                    for prefix in _handle_prefixes(h, first)
                 }
                 for key in sorted(keys):
                     first = key.split("\t")[1]
@@ -903,7 +909,11 @@ class Resolver:
             candidates: dict[str, _Comp] = {}
             for name in a.full:
                 first, last = name.split(" ", 1)
-                for key in (f"full\t{name}", f"fl\t{first}\t{last[0]}"):
+                for key in (
+                    f"full\t{name}",
+                    f"hfl\t{first}\t{last[:1]}",
+                    f"hfl\t{first}\t{last[:2]}",
+                ):
                     for c in comps_holding(key):
                         if c.account and target(c) == a.cid:
                             candidates[c.cid] = c
