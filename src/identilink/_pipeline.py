@@ -15,7 +15,7 @@ import pandas as pd
 from identilink._io import to_pandas
 from identilink._progress import Progress
 from identilink._table import Table, prepare
-from identilink.blocking import block
+from identilink.blocking import block, rule_codes
 from identilink.blocking import count_pairs as count_rule_pairs
 from identilink.cluster import components
 from identilink.compare import gammas as compute_gammas
@@ -172,7 +172,18 @@ def _run(
             g = compute_gammas(table, comparisons, a, b)
         with timer.stage("training"), bar.stage("training"):
             if model is None:
-                model = train(table, settings, comparisons, g)
+                in_rule = []
+                for r in rules:
+                    codes = rule_codes(table, r)
+                    in_rule.append((codes[a] == codes[b]) & (codes[a] >= 0))
+                model = train(
+                    table,
+                    settings,
+                    comparisons,
+                    g,
+                    in_rule=in_rule,
+                    rule_roles=[{k.role for k in r.keys} for r in rules],
+                )
             elif tuple(cm.comparison for cm in model.comparisons) != comparisons:
                 raise ModelError(
                     "the model's comparisons do not fit this input (roles missing or empty: "

@@ -290,19 +290,26 @@ def em(
     prior: float = 0.1,
     max_iterations: int = 100,
     tolerance: float = 1e-7,
+    m: Sequence[Float] | None = None,
 ) -> tuple[list[Float], float, int, bool]:
     """EM for m and the prior on distinct comparison vectors with counts; u is held fixed.
 
+    With ``m`` given, only the prior is estimated (m is held fixed too).
     Returns ``(m per comparison, prior, iterations, converged)``.
     """
     sizes = [len(uj) for uj in u]
-    m = [_initial_m(s) for s in sizes]
+    fixed = m is not None
+    m = list(m) if m is not None else [_initial_m(s) for s in sizes]
     total = counts.sum()
     iterations, converged = 0, False
     for iterations in range(1, max_iterations + 1):  # noqa: B007 - reported after the loop
         weighted = _posterior(patterns, m, u, prior) * counts
         new_prior = float(np.clip(weighted.sum() / total, 1e-9, 1 - 1e-9))
-        new_m = [_level_shares(patterns[:, j], size, weighted) for j, size in enumerate(sizes)]
+        new_m = (
+            m
+            if fixed
+            else [_level_shares(patterns[:, j], size, weighted) for j, size in enumerate(sizes)]
+        )
         change = max(
             [abs(new_prior - prior)]
             + [float(np.abs(nm - om).max()) for nm, om in zip(new_m, m, strict=True)]
@@ -334,18 +341,61 @@ def compress(g: Gamma) -> tuple[Gamma, Float]:
     return g[first].astype(np.int8), counts.astype(np.float64)
 
 
+def _sessions(
+    g: Gamma,
+    in_rule: Sequence[npt.NDArray[np.bool_]],
+    rule_roles: Sequence[set[str]],
+    comparisons: Sequence[Comparison],
+    u: Sequence[Float],
+    settings: Settings,
+) -> list[Float] | None:
+    """m by one EM session per blocking rule, as Splink trains: in the pairs a rule makes,
+    the comparisons of the rule's own roles agree by construction, so they are left out and
+    the others are estimated; each comparison's m is the mean over the sessions that
+    estimated it. ``None`` when no comparison gets an estimate."""
+    estimates: list[list[Float]] = [[] for _ in comparisons]
+    for mask, roles in zip(in_rule, rule_roles, strict=True):
+        free = [j for j, c in enumerate(comparisons) if c.role not in roles]
+        if int(mask.sum()) < _MIN_SESSION_PAIRS or len(free) < 2:
+            continue
+        patterns, counts = compress(g[mask][:, free])
+        m, _, _, _ = em(
+            patterns,
+            counts,
+            [u[j] for j in free],
+            max_iterations=settings.em_max_iterations,
+            tolerance=settings.em_tolerance,
+        )
+        for j, mj in zip(free, m, strict=True):
+            estimates[j].append(mj)
+    if not all(estimates):
+        return None
+    return [np.asarray(np.mean(e, axis=0), dtype=np.float64) for e in estimates]
+
+
+_MIN_SESSION_PAIRS = 200
+
+
 def train(
     table: Table,
     settings: Settings,
     comparisons: Sequence[Comparison],
     g: Gamma,
     /,
+    *,
+    in_rule: Sequence[npt.NDArray[np.bool_]] = (),
+    rule_roles: Sequence[set[str]] = (),
 ) -> FellegiSunterModel:
     """Fit u by random sampling and m plus the prior by EM on the blocked pairs' gammas.
 
     Random pairs hold a few matches, which inflate u where data are small. So after a first
     EM, u is re-estimated with each random pair weighted by its probability of being a
     non-match, and EM runs once more with the corrected u.
+
+    With ``in_rule`` (per blocking rule, which pairs it makes) and ``rule_roles``, m comes
+    from one EM session per rule (see :func:`_sessions`) when every comparison is free in
+    some session, and the prior from a last EM with m and u held; this keeps EM from taking
+    "same name" for "same person" where names are common.
     """
     sample, sample_counts = compress(
         sample_gammas(table, comparisons, n_pairs=settings.u_sample_pairs, seed=settings.seed)
@@ -363,12 +413,14 @@ def train(
     else:
         patterns, counts = compress(g)
         for round_ in range(2):
+            session_m = _sessions(g, in_rule, rule_roles, comparisons, u, settings)
             m, blocked_prior, iterations, converged = em(
                 patterns,
                 counts,
                 u,
                 max_iterations=settings.em_max_iterations,
                 tolerance=settings.em_tolerance,
+                m=session_m,
             )
             # EM's prior is the match rate among *blocked* pairs, which depends on the
             # blocking rules; the model keeps the rate among all pairs (matches are assumed

@@ -88,6 +88,10 @@ def generate_people(records: int, /, *, duplicate_rate: float = 0.3, seed: int =
     serial = rng.integers(0, 1000, people).astype(str).astype(object)
     local = np.where(rng.random(people) < 0.5, local + serial, local)
     email = local + "@" + np.array(_DOMAINS, dtype=object)[rng.integers(0, len(_DOMAINS), people)]
+    taken = pd.Series(email).duplicated().to_numpy()  # an address belongs to one person
+    email[taken] = (
+        pd.Series(local[taken]) + "." + pd.Series(np.flatnonzero(taken)).astype(str) + "@mail.com"
+    ).to_numpy(dtype=object)
     area = rng.integers(201, 990, people)
     line = rng.integers(2_000_000, 9_999_999, people)
     phone = (area.astype(np.int64) * 10_000_000 + line).astype(str).astype(object)
