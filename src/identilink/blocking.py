@@ -146,7 +146,7 @@ def block(
 ) -> BlockingResult:
     """Candidate pairs of ``table`` under the OR of ``rules``, each pair once."""
     n = np.int64(table.n)
-    seen = np.zeros(0, dtype=np.int64)
+    parts: list[Index] = []
     stats = []
     oversized: dict[str, int] = {}
     for rule in rules:
@@ -163,11 +163,16 @@ def block(
                 IdentilinkWarning,
                 stacklevel=2,
             )
-        pair_codes = a * n + b
-        new = np.setdiff1d(np.unique(pair_codes), seen, assume_unique=True)
-        seen = np.union1d(seen, new)
-        stats.append({"rule": str(rule), "pairs": len(pair_codes), "new_pairs": len(new)})
-    frame = pd.DataFrame(stats, columns=["rule", "pairs", "new_pairs"])
+        parts.append(a * n + b)
+        stats.append({"rule": str(rule), "pairs": len(parts[-1])})
+    # One sort for all rules: each pair once, credited to the first rule that made it.
+    everything = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    seen, first = np.unique(everything, return_index=True)
+    offsets = np.cumsum([0] + [len(p) for p in parts])
+    owner = np.searchsorted(offsets, first, side="right") - 1
+    new_pairs = np.bincount(owner, minlength=len(parts)).astype(np.int64)
+    frame = pd.DataFrame(stats, columns=["rule", "pairs"])
+    frame["new_pairs"] = new_pairs[: len(parts)]
     frame["cumulative_pairs"] = frame["new_pairs"].cumsum()
     return BlockingResult(left=seen // n, right=seen % n, rule_stats=frame, oversized=oversized)
 
