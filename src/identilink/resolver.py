@@ -884,23 +884,31 @@ class Resolver:
                 affected[c.cid] = c
                 if c.anchor:
                     anchors[c.cid] = c
-        old_customers: set[str] = set()
-        for c in list(affected.values()):
-            if c.account:
-                t = target(c)
-                if t is not None:
-                    anchors[t] = comps[t]
-                old_customers.update(
-                    old_customer.get(m) or (cache[m].customer if m in cache else "")
-                    for m in c.members
-                )
-        for old in old_customers - {""}:  # the anchor an account leaves must be recomputed
-            members = store.members(customer=old)
-            self._load(cache, members)
-            for fid in members:
-                oc = comp_of(fid)
-                if oc.anchor:
-                    anchors[oc.cid] = oc
+        # Every customer touched is recomputed whole: the anchor an account leaves, and the
+        # accounts of an anchor that changed, keep no stale customer id.
+        done: set[str] = {""}
+        while True:
+            for c in list(affected.values()):
+                if c.account:
+                    t = target(c)
+                    if t is not None and t not in affected:
+                        anchors[t] = affected[t] = comps[t]
+            touched = {
+                old_customer.get(m) or (cache[m].customer if m in cache else "")
+                for c in affected.values()
+                for m in c.members
+            } - done
+            if not touched:
+                break
+            done |= touched
+            for old in sorted(touched):
+                members = store.members(customer=old)
+                self._load(cache, members)
+                for fid in members:
+                    oc = comp_of(fid)
+                    affected[oc.cid] = oc
+                    if oc.anchor:
+                        anchors[oc.cid] = oc
         groups: dict[str, list[_Comp]] = {}
         joined: set[str] = set()
         name_links: list[Link] = []

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from identilink.bench.multichannel import _FIRST, _LAST, _NICKNAMES
+from identilink.bench.multichannel import _AREA_CODES, _FIRST, _LAST, _NICKNAMES
 
 __all__ = ["generate_people"]
 
@@ -92,9 +92,10 @@ def generate_people(records: int, /, *, duplicate_rate: float = 0.3, seed: int =
     email[taken] = (
         pd.Series(local[taken]) + "." + pd.Series(np.flatnonzero(taken)).astype(str) + "@mail.com"
     ).to_numpy(dtype=object)
-    area = rng.integers(201, 990, people)
+    area = np.array(_AREA_CODES, dtype=np.int64)[rng.integers(0, len(_AREA_CODES), people)]
     line = rng.integers(2_000_000, 9_999_999, people)
-    phone = (area.astype(np.int64) * 10_000_000 + line).astype(str).astype(object)
+    line = np.where((line // 10_000) % 100 == 11, line + 10_000, line)  # no N11 exchanges
+    phone = (area * 10_000_000 + line).astype(str).astype(object)
     postcodes = rng.integers(1000, 99999, 3000)
     zip_index = rng.choice(len(postcodes), people, p=_zipf_weights(len(postcodes), 0.5))
     postcode = np.char.zfill(postcodes[zip_index].astype(str), 5).astype(object)

@@ -57,13 +57,14 @@ def normalize_column(
     """
     examples: list[tuple[str, str]] = []
     n_nested = 0
-    if values.dtype == object:
+    try:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    except TypeError:  # unhashable containers (from JSON input) are rejected, not crashed on
         nested = values.map(lambda v: isinstance(v, list | dict | set | tuple)).to_numpy(np.bool_)
-        if nested.any():  # unhashable containers (from JSON input) are rejected, not crashed on
-            n_nested = int(nested.sum())
-            examples.append((str(values[nested].iloc[0])[:200], "a nested value, not a scalar"))
-            values = values.mask(pd.Series(nested, index=values.index))
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        n_nested = int(nested.sum())
+        examples.append((str(values[nested].iloc[0])[:200], "a nested value, not a scalar"))
+        values = values.mask(pd.Series(nested, index=values.index))
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
     mapped: list[str | None] = []
     invalid_codes: list[int] = []
     for i, raw in enumerate(uniques):
