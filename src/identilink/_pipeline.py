@@ -19,7 +19,7 @@ from identilink.blocking import block, rule_codes
 from identilink.blocking import count_pairs as count_rule_pairs
 from identilink.cluster import components
 from identilink.compare import gammas as compute_gammas
-from identilink.config import Comparison, Settings
+from identilink.config import BlockingRule, Comparison, Settings
 from identilink.errors import ConfigurationError, InputDataError, ModelError
 from identilink.golden import golden_records
 from identilink.model import FellegiSunterModel, train
@@ -129,6 +129,24 @@ def _must_link(
     return rule
 
 
+def _within_budget(
+    table: Table, rules: tuple[BlockingRule, ...], per_record: float
+) -> tuple[tuple[BlockingRule, ...], list[dict[str, object]]]:
+    """Default rules that each make at most ``per_record`` pairs per record (the smallest
+    rule is kept whatever it makes), and the rules left out with their pair counts."""
+    counts = count_rule_pairs(table, rules)["pairs"].to_numpy()
+    budget = per_record * max(table.n, 1)
+    keep = counts <= budget
+    if not keep.any():
+        keep[int(np.argmin(counts))] = True
+    dropped = [
+        {"rule": str(r), "pairs": int(c), "budget": int(budget)}
+        for r, c, k in zip(rules, counts, keep, strict=True)
+        if not k
+    ]
+    return tuple(r for r, k in zip(rules, keep, strict=True) if k), dropped
+
+
 def _run(
     frames: list[pd.DataFrame],
     names: list[str],
@@ -143,6 +161,7 @@ def _run(
             raise ConfigurationError("pass either settings or a model, not both")
         settings = model.settings
     settings = settings if settings is not None else Settings()
+    given_rules = settings.blocking_rules
     linking = len(frames) == 2
     with Progress(enabled=progress) as bar:
         with timer.stage("prepare"), bar.stage("normalising"):
@@ -161,6 +180,11 @@ def _run(
         rules = tuple(
             r for r in settings.blocking_rules if all(k.role in table.values for k in r.keys)
         )
+        dropped: list[dict[str, object]] = []
+        if rules and given_rules is None:
+            rules, dropped = _within_budget(table, rules, settings.max_pairs_per_record)
+            settings = attrs.evolve(settings, blocking_rules=rules)
+            assert settings.roles is not None
         if not rules:
             raise ConfigurationError(
                 "no blocking rule can run: every rule uses a role the input lacks or has empty"
@@ -207,12 +231,10 @@ def _run(
                 )
             cluster_ids = display[first]
         with timer.stage("golden"), bar.stage("golden records"):
-            original = pd.concat(
-                [f[list(settings.roles.values())] for f in frames], ignore_index=True
-            )
-            golden = golden_records(
-                original, table.values, settings.roles, labels, cluster_ids, display
-            )
+            roles = settings.roles
+            assert roles is not None
+            original = pd.concat([f[list(roles.values())] for f in frames], ignore_index=True)
+            golden = golden_records(original, table.values, roles, labels, cluster_ids, display)
     pairs = pd.DataFrame(
         {
             "left_id": table.ids[a],
@@ -236,9 +258,10 @@ def _run(
         "n_matched_pairs": int(matched.sum()),
         "n_clusters": len(cluster_ids),
         "threshold": settings.threshold,
-        "roles": dict(settings.roles),
+        "roles": dict(roles),
         "skipped_roles": skipped,
         "blocking": blocked.rule_stats.to_dict(orient="records"),
+        "rules_over_budget": dropped,
         "oversized_blocks": blocked.oversized,
         "rejected_values": [r.to_dict() for r in table.reports if r.n_invalid],
         "n_rejected_values": sum(r.n_invalid for r in table.reports),

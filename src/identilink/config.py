@@ -314,6 +314,9 @@ class Settings:
     - ``blocking_rules`` and ``comparisons``: ``None`` means choose defaults for the roles.
     - ``must_link``: roles that, all equal and non-null, link two records whatever the model says.
     - ``threshold``: match probability at or above which two records are linked.
+    - ``max_pairs_per_record``: a *default* blocking rule (``blocking_rules=None``) that alone
+      would make more than this many pairs per record is left out (common names in a large
+      file); the report lists what was left out. Rules you give are always kept.
     """
 
     id_column: str | None = None
@@ -331,6 +334,7 @@ class Settings:
     default_region: str = "US"
     dayfirst: bool = True
     max_block_size: int = 5000
+    max_pairs_per_record: float = 10.0
     u_sample_pairs: int = 100_000
     em_max_iterations: int = 100
     em_tolerance: float = 1e-7
@@ -339,6 +343,8 @@ class Settings:
     def __attrs_post_init__(self) -> None:
         if self.max_block_size < 2:
             raise ConfigurationError("max_block_size must be at least 2")
+        if not self.max_pairs_per_record > 0:
+            raise ConfigurationError("max_pairs_per_record must be positive")
         if self.u_sample_pairs < 1000:
             raise ConfigurationError("u_sample_pairs must be at least 1000")
         for rule in self.must_link:
@@ -367,6 +373,7 @@ class Settings:
             "default_region",
             "dayfirst",
             "max_block_size",
+            "max_pairs_per_record",
             "u_sample_pairs",
             "em_max_iterations",
             "em_tolerance",
