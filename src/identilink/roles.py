@@ -229,9 +229,14 @@ def default_comparisons(roles: Sequence[str]) -> tuple[Comparison, ...]:
             [Level("exact"), Level("token_sort", 0.9), Level("jaro_winkler", 0.88)],
             term_frequency=True,
         ),
+        # With both names present, a shared local part (jane.doe@ at two providers) or a
+        # similar address mostly repeats the names' evidence: Fellegi-Sunter would count it
+        # twice and link namesakes, so only exact and typo-close addresses count then.
         "email": Comparison(
             "email",
-            [
+            [Level("exact"), Level("levenshtein", 2)]
+            if both_names
+            else [
                 Level("exact"),
                 Level("email_local"),
                 Level("jaro_winkler", 0.88),
