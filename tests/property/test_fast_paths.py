@@ -68,6 +68,15 @@ def test_fast_phone_agrees_with_phonenumbers(text: str, region: str) -> None:
     assert fast == slow
 
 
+@given(
+    st.from_regex(r"\+1[0-9]{10}", fullmatch=True) | st.from_regex(r"\+[0-9]{6,15}", fullmatch=True)
+)
+@example("+12015550123")
+@example("+10000000000")
+def test_fast_national_number_agrees_with_phonenumbers(e164: str) -> None:
+    assert phone_module.national_number.__wrapped__(e164) == phone_module._national_slow(e164)
+
+
 name_part = st.text(alphabet="ab AZ.'-\"(),", max_size=12) | st.from_regex(
     r"[A-Z][a-z]{0,6}( [A-Z][a-z' -]{0,8})?", fullmatch=True
 )

@@ -97,6 +97,13 @@ def _slow(value: str, region: str) -> Phone:
 @lru_cache(maxsize=65536)
 def national_number(e164: str, /) -> str:
     """The national significant number of an E.164 string (``+442079460958`` -> ``2079460958``)."""
+    if len(e164) == 12 and e164.startswith("+1") and e164[2:].isdigit():
+        return e164[2:]  # country code 1 (NANP): always ten national digits
+    return _national_slow(e164)
+
+
+def _national_slow(e164: str) -> str:
+    """phonenumbers itself: the reference for :func:`national_number`'s fast path."""
     try:
         number = phonenumbers.parse(e164)
     except NumberParseException:
