@@ -428,24 +428,39 @@ class _Comp:
         return self.contacts == 0 and bool(self.full or self.firsts)
 
 
-def _comp_view(cid: str, members: Iterable[str], fragments: Mapping[str, Fragment]) -> _Comp:
+def _comp_view(cid: str, keyed: Iterable[tuple[str, str]]) -> _Comp:
+    """A component's level-2 view from its members' index keys, ``(fragment_id, key)``: the
+    same whether the members were just recomputed or are read from the store's index."""
+    members: set[str] = set()
     contacts: set[str] = set()
     full: set[str] = set()
     firsts: set[str] = set()
     handles: set[str] = set()
-    ordered = tuple(sorted(members))
-    for f in ordered:
-        fragment = fragments[f]
-        contacts.update(fragment.values("email"), fragment.values("phone"))
-        handles.update(h.partition(":")[2] for h in fragment.values("handle"))
-        key = _full_key(fragment)
-        if key is not None:
-            full.add(key)
-        elif (first := _first_only(fragment)) is not None:
-            firsts.add(first)
+    for fid, key in keyed:
+        members.add(fid)
+        kind, _, rest = key.partition("\t")
+        if kind == "id":
+            what, _, value = rest.partition("\t")
+            if what in ("email", "phone"):
+                contacts.add(value)
+            elif what == "handle":
+                handles.add(value.partition(":")[2])
+        elif kind == "full":
+            full.add(rest)
+        elif kind == "hfl":
+            firsts.add(rest.partition("\t")[0])
     return _Comp(
-        cid, ordered, len(contacts), frozenset(full), frozenset(firsts), frozenset(handles)
+        cid,
+        tuple(sorted(members)),
+        len(contacts),
+        frozenset(full),
+        frozenset(firsts),
+        frozenset(handles),
     )
+
+
+def _keyed(fid: str, fragment: Fragment) -> list[tuple[str, str]]:
+    return [(fid, k) for k in [*identifier_keys(fragment), *name_keys(fragment)]] or [(fid, "")]
 
 
 class Resolver:
@@ -825,16 +840,22 @@ class Resolver:
         for f, cid in component.items():
             by_comp[cid].append(f)
         for cid, members in by_comp.items():
-            comps[cid] = _comp_view(cid, members, fragments)
+            comps[cid] = _comp_view(
+                cid, [pair for f in members for pair in _keyed(f, fragments[f])]
+            )
+        # Outside the region, components and customers are read from the index alone.
+        placed: dict[str, tuple[str, str]] = {f: (component[f], cache[f].customer) for f in region}
+
+        def place(fids: Iterable[str]) -> None:
+            missing = [f for f in fids if f not in placed]
+            if missing:
+                placed.update(store.placement(missing))
 
         def comp_of(fid: str) -> _Comp:
-            if fid in component:
-                return comps[component[fid]]
-            cid = cache[fid].component
+            place([fid])
+            cid = placed[fid][0]
             if cid not in comps:
-                members = store.members(component=cid)
-                self._load(cache, members)
-                comps[cid] = _comp_view(cid, members, {m: cache[m].fragment for m in members})
+                comps[cid] = _comp_view(cid, store.component_keys(cid))
             return comps[cid]
 
         holding_memo: dict[str, list[_Comp]] = {}
@@ -842,7 +863,7 @@ class Resolver:
         def comps_holding(key: str) -> list[_Comp]:
             if key not in holding_memo:
                 members = store.holders(key)
-                self._load(cache, members)
+                place(members)
                 found: dict[str, _Comp] = {}
                 for m in members:
                     comp = comp_of(m)
@@ -893,17 +914,15 @@ class Resolver:
                     t = target(c)
                     if t is not None and t not in affected:
                         anchors[t] = affected[t] = comps[t]
-            touched = {
-                old_customer.get(m) or (cache[m].customer if m in cache else "")
-                for c in affected.values()
-                for m in c.members
-            } - done
+            members_now = [m for c in affected.values() for m in c.members]
+            place(m for m in members_now if m not in old_customer)
+            touched = {old_customer.get(m) or placed[m][1] for m in members_now} - done
             if not touched:
                 break
             done |= touched
             for old in sorted(touched):
                 members = store.members(customer=old)
-                self._load(cache, members)
+                place(members)
                 for fid in members:
                     oc = comp_of(fid)
                     affected[oc.cid] = oc
@@ -947,6 +966,9 @@ class Resolver:
         accounts = [m for c in affected.values() if not c.anchor for m in c.members]
         kept = [k for k in store.links(accounts) if k.kind != "name"]
         store.replace_links(accounts, [*kept, *name_links])
+        grouped = [m for group in groups.values() for comp in group for m in comp.members]
+        place(m for m in grouped if m not in old_customer)
+        old_customer.update({m: placed[m][1] for m in grouped if m not in old_customer})
         self._assign(groups, cache, old_customer, new, gone or {})
 
     def _profile_of(

@@ -171,3 +171,20 @@ def test_postgres_store_says_what_is_wrong() -> None:
     assert "secret" not in str(info.value)
     with pytest.raises(ConfigurationError, match="schema name"):
         PostgresStore("postgresql://127.0.0.1:1/x?schema=Robert');DROP")
+
+
+def test_placement_and_component_keys_come_from_the_index(store: Store) -> None:
+    with store.transaction():
+        store.put_fragment(_stored("1", "a@x.io", component="crm:1", customer="c1"), ["k1", "k2"])
+        store.put_fragment(_stored("2", "b@x.io", component="crm:1", customer="c1"), [])
+        store.put_fragment(_stored("3", "c@x.io", component="crm:3", customer="c2"), ["k3"])
+    assert store.placement(["crm:1", "crm:3", "crm:404"]) == {
+        "crm:1": ("crm:1", "c1"),
+        "crm:3": ("crm:3", "c2"),
+    }
+    assert sorted(store.component_keys("crm:1")) == [
+        ("crm:1", "k1"),
+        ("crm:1", "k2"),
+        ("crm:2", ""),
+    ]
+    assert store.component_keys("nothing") == []

@@ -108,6 +108,16 @@ class Store(Protocol):
         """Fragment ids of a component or of a customer."""
         ...
 
+    def placement(self, fragment_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """``fragment_id -> (component, customer)`` for the stored ones, without loading them."""
+        ...
+
+    def component_keys(self, component: str) -> list[tuple[str, str]]:
+        """``(fragment_id, key)`` for every member of a component and each of its index keys
+        (``""`` for a member with none): what the resolver needs of a component it does
+        not recompute, read from the index alone."""
+        ...
+
     def assign(self, rows: Iterable[tuple[str, str, str]]) -> None:
         """Set ``(fragment_id, component, customer)`` for stored fragments."""
         ...

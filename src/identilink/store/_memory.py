@@ -94,6 +94,21 @@ class MemoryStore:
             return list(self._components.get(component, ()))
         return list(self._customer_members.get(customer or "", ()))
 
+    def placement(self, fragment_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+        out = {}
+        for fid in fragment_ids:
+            stored = self._fragments.get(fid)
+            if stored is not None:
+                out[fid] = (stored.component, stored.customer)
+        return out
+
+    def component_keys(self, component: str) -> list[tuple[str, str]]:
+        return [
+            (fid, key)
+            for fid in self._components.get(component, ())
+            for key in (self._keys_of.get(fid) or [""])
+        ]
+
     def assign(self, rows: Iterable[tuple[str, str, str]]) -> None:
         for fid, component, customer in rows:
             old = self._fragments[fid]

@@ -165,6 +165,23 @@ class PostgresStore:
             sql, arg = "SELECT fid FROM {s}.fragments WHERE customer=%s", customer or ""
         return [r[0] for r in self._x(sql, (arg,))]
 
+    def placement(self, fragment_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+        ids = list(dict.fromkeys(fragment_ids))
+        if not ids:
+            return {}
+        rows = self._x(
+            "SELECT fid, component, customer FROM {s}.fragments WHERE fid = ANY(%s)", (ids,)
+        )
+        return {fid: (component, customer) for fid, component, customer in rows}
+
+    def component_keys(self, component: str) -> list[tuple[str, str]]:
+        rows = self._x(
+            "SELECT f.fid, coalesce(k.key, '') FROM {s}.fragments f LEFT JOIN {s}.keys k "
+            "ON k.fid = f.fid WHERE f.component = %s",
+            (component,),
+        )
+        return [(fid, key) for fid, key in rows]
+
     def assign(self, rows: Iterable[tuple[str, str, str]]) -> None:
         self._many(
             "UPDATE {s}.fragments SET component=%s, customer=%s WHERE fid=%s",

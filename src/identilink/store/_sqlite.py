@@ -147,6 +147,27 @@ class SQLiteStore:
             sql, arg = "SELECT fid FROM fragments WHERE customer=?", customer or ""
         return [r[0] for r in self._db.execute(sql, (arg,))]
 
+    def placement(self, fragment_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+        ids = list(dict.fromkeys(fragment_ids))
+        out: dict[str, tuple[str, str]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = self._db.execute(
+                "SELECT fid, component, customer FROM fragments WHERE fid IN "
+                f"({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            out.update((fid, (component, customer)) for fid, component, customer in rows)
+        return out
+
+    def component_keys(self, component: str) -> list[tuple[str, str]]:
+        rows = self._db.execute(
+            "SELECT f.fid, coalesce(k.key, '') FROM fragments f LEFT JOIN keys k "
+            "ON k.fid = f.fid WHERE f.component = ?",
+            (component,),
+        )
+        return [(fid, key) for fid, key in rows]
+
     def assign(self, rows: Iterable[tuple[str, str, str]]) -> None:
         self._db.executemany(
             "UPDATE fragments SET component=?, customer=? WHERE fid=?",
