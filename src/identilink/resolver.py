@@ -1015,10 +1015,14 @@ class Resolver:
             found = store.get_customer(old)
             if found is not None:
                 customers[old] = found
+        claimed: dict[str, list[str]] = defaultdict(list)
+        for old, group in claim.items():
+            if old in customers:
+                claimed[group].append(old)
         rows = []
         for g in sorted(members_of):
             fs = members_of[g]
-            mine = [o for o, c in claim.items() if c == g and o in customers]
+            mine = claimed.get(g, [])
             if mine:
                 mine.sort(key=lambda o: (customers[o].created, o))
                 cid = mine[0]
