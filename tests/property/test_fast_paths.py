@@ -101,3 +101,10 @@ def test_fast_sender_parsing_agrees_with_getaddresses(value: str) -> None:
     from identilink.adapters.email import _addresses
 
     assert _addresses([value]) == email.utils.getaddresses([value])
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)) | st.text())
+def test_fold_ascii_shortcut_agrees_with_the_general_path(value: str) -> None:
+    from identilink.normalize import text
+
+    assert text.fold.__wrapped__(value) == text._fold_general(value)
