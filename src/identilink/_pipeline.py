@@ -15,7 +15,7 @@ import pandas as pd
 from identilink._io import to_pandas
 from identilink._progress import Progress
 from identilink._table import Table, prepare
-from identilink.blocking import block, rule_codes
+from identilink.blocking import block, cumulative_pairs, rule_codes
 from identilink.blocking import count_pairs as count_rule_pairs
 from identilink.cluster import components
 from identilink.compare import gammas as compute_gammas
@@ -280,15 +280,17 @@ def count_pairs(
     *,
     columns: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Pairs each blocking rule would make on ``data``, and its largest block, without making them.
+    """Blocking rule analysis before a run, without making every pair.
 
-    Use it before a run to find rules that are too loose (or, with ``max_block_size``, blocks
-    that would be skipped).
+    One row per rule: ``pairs`` it makes on its own (exact, from block sizes),
+    ``largest_block``, ``null_keys``, ``cumulative_pairs`` of the rules up to it together
+    (exact up to 200,000 records, else estimated from a random sample: ``estimated``), and
+    ``kept``: ``False`` for a default rule that a run leaves out for making more than
+    ``max_pairs_per_record`` pairs per record.
     """
     frame = to_pandas(data, name="input")
-    resolved, explicit = _resolve_settings(
-        [frame], ["input"], _coerce_settings(settings) or Settings(), columns or {}
-    )
+    given = _coerce_settings(settings) or Settings()
+    resolved, explicit = _resolve_settings([frame], ["input"], given, columns or {})
     assert resolved.roles is not None
     assert resolved.blocking_rules is not None
     table = prepare(
@@ -299,7 +301,16 @@ def count_pairs(
         names=["input"],
         explicit_roles=explicit,
     )
-    return count_rule_pairs(table, resolved.blocking_rules)
+    rules = resolved.blocking_rules
+    counts = count_rule_pairs(table, rules)
+    kept = set(rules)
+    if given.blocking_rules is None:
+        kept = set(_within_budget(table, rules, resolved.max_pairs_per_record)[0])
+    cumulative, estimated = cumulative_pairs(table, rules, seed=resolved.seed)
+    counts["cumulative_pairs"] = np.round(cumulative).astype(np.int64)
+    counts["estimated"] = estimated
+    counts["kept"] = [r in kept for r in rules]
+    return counts
 
 
 def _coerce_settings(settings: Settings | Mapping[str, Any] | None) -> Settings | None:

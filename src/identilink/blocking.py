@@ -18,7 +18,15 @@ import pandas as pd
 from identilink._table import IdentilinkWarning, Table
 from identilink.config import BlockingRule
 
-__all__ = ["BlockingResult", "block", "count_pairs", "pairs_between", "pairs_within", "rule_codes"]
+__all__ = [
+    "BlockingResult",
+    "block",
+    "count_pairs",
+    "cumulative_pairs",
+    "pairs_between",
+    "pairs_within",
+    "rule_codes",
+]
 
 Index = npt.NDArray[np.int64]
 
@@ -202,3 +210,36 @@ def count_pairs(table: Table, rules: Sequence[BlockingRule], /) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=["rule", "pairs", "largest_block", "null_keys"])
+
+
+def cumulative_pairs(
+    table: Table, rules: Sequence[BlockingRule], /, *, sample: int = 200_000, seed: int = 0
+) -> tuple[npt.NDArray[np.float64], bool]:
+    """Distinct pairs made by the first 1, 2, ... rules together, and whether estimated.
+
+    Exact when the input has at most ``sample`` records; otherwise measured on ``sample``
+    records drawn at random and scaled by the ratio of all pairs to sampled pairs (each pair
+    survives sampling with the same probability), so large inputs are analysed in bounded
+    time and memory.
+    """
+    n = table.n
+    if table.source is None and n > sample:
+        keep = np.sort(np.random.default_rng(seed).choice(n, size=sample, replace=False))
+        scale = (n * (n - 1)) / (sample * (sample - 1))
+    else:
+        keep, scale = None, 1.0
+    width = np.int64(n)
+    parts = []
+    for rule in rules:
+        codes = rule_codes(table, rule)
+        if table.source is None:
+            a, b, _ = pairs_within(codes if keep is None else codes[keep])
+        else:
+            a, b, _ = pairs_between(codes, table.source == 1)
+        parts.append(a * width + b)
+    if not parts:
+        return np.zeros(0, dtype=np.float64), keep is not None
+    _, first = np.unique(np.concatenate(parts), return_index=True)
+    owner = np.searchsorted(np.cumsum([0] + [len(p) for p in parts]), first, side="right") - 1
+    new = np.bincount(owner, minlength=len(parts))[: len(parts)]
+    return np.cumsum(new).astype(np.float64) * scale, keep is not None

@@ -19,7 +19,7 @@ from typing import Any
 import attrs
 
 from identilink._io import read_table, write_table
-from identilink._pipeline import Result, dedupe, link
+from identilink._pipeline import Result, count_pairs, dedupe, link
 from identilink._version import __version__
 from identilink.adapters import ingest
 from identilink.bench.multichannel import generate
@@ -114,6 +114,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--shared", help="values that linked no one, and why")
     _channel_options(p)
     _store_parser(sub.add_parser("store", help="a live identity store: add, get, explain"))
+    blocking = sub.add_parser("blocking", help="analyse blocking rules before a run")
+    blocking_sub = blocking.add_subparsers(dest="blocking_command", required=True)
+    p = blocking_sub.add_parser("analyse", help="pairs per rule, cumulative, largest blocks")
+    p.add_argument("input", help="records (.csv or .parquet)")
+    p.add_argument("--config", help="settings file (.toml or .json)")
+    p.add_argument("--id-column", help="the record id column (default: inferred)")
+    p.add_argument("--column", action="append", default=[], metavar="ROLE=COL")
+    p.add_argument("--encoding", default="utf-8", help="text encoding of CSV input")
+    p.add_argument("--out", help="also write the table here (.csv, .parquet, .json)")
+    _STORE_COMMANDS.append(p)
     p = sub.add_parser("generate", help="write a seeded multi-channel data set with truth")
     p.add_argument("--people", type=int, required=True)
     p.add_argument("--seed", type=int, default=0)
@@ -382,9 +392,32 @@ def _summary(result: Result) -> str:
     )
 
 
+def _run_blocking(args: argparse.Namespace) -> int:
+    settings = _load_settings(args.config)
+    if args.id_column:
+        settings = attrs.evolve(settings, id_column=args.id_column)
+    data = read_table(args.input, encoding=args.encoding)
+    table = count_pairs(data, settings, columns=_parse_columns(args.column))
+    if args.out:
+        write_table(table, args.out)
+    n = len(data)
+    estimated = bool(table["estimated"].any())
+    print(f"{n:,} records; cumulative pairs {'estimated from a sample' if estimated else 'exact'}")
+    print(f"{'rule':40} {'pairs':>14} {'cumulative':>14} {'per record':>10} {'largest':>8}  kept")
+    for row in table.to_dict(orient="records"):
+        pairs, cumulative = int(row["pairs"]), int(row["cumulative_pairs"])
+        print(
+            f"{row['rule']:40} {pairs:14,} {cumulative:14,} {pairs / max(n, 1):10.2f} "
+            f"{int(row['largest_block']):8,}  {'yes' if row['kept'] else 'no'}"
+        )
+    return EXIT_OK
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.command == "store":
         return _run_store(args)
+    if args.command == "blocking":
+        return _run_blocking(args)
     if args.command == "ingest":
         return _run_ingest(args)
     if args.command == "resolve":

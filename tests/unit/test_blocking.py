@@ -82,3 +82,22 @@ def test_link_blocking_counts_cross_pairs_only() -> None:
     assert count_pairs(table, [BlockingRule(["last_name"])])["pairs"].tolist() == [2]
     result = block(table, [BlockingRule(["last_name"])], max_block_size=None)
     assert sorted(zip(result.left.tolist(), result.right.tolist(), strict=True)) == [(0, 2), (1, 2)]
+
+
+def test_cumulative_pairs_exact_and_estimated() -> None:
+    from identilink.bench.people import generate_people
+    from identilink.blocking import block, cumulative_pairs
+
+    frame = generate_people(6000, seed=3).drop(columns=["person_id"])
+    table = make_table(frame.rename(columns={"record_id": "id"}).to_dict("records"))
+    rules = (
+        BlockingRule(("email",)),
+        BlockingRule(("dob", "soundex(last_name)")),
+        BlockingRule(("last_name", "city")),
+    )
+    exact, estimated = cumulative_pairs(table, rules)
+    assert not estimated
+    assert exact[-1] == len(block(table, rules, max_block_size=None).left)
+    sampled, estimated = cumulative_pairs(table, rules, sample=3000)
+    assert estimated
+    assert abs(sampled[-1] / exact[-1] - 1) < 0.15

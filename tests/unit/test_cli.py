@@ -317,3 +317,14 @@ def test_store_errors(tmp_path: Path, capsys) -> None:  # type: ignore[no-untype
     junk.write_bytes(b"\x00garbage" * 200)
     assert main(["store", "get", str(junk), "x"]) == 2
     assert "cannot open store" in capsys.readouterr().err
+
+
+def test_blocking_analyse(data: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "rules.csv"
+    assert main(["blocking", "analyse", str(data), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "cumulative pairs exact" in printed
+    table = pd.read_csv(out)
+    assert {"rule", "pairs", "cumulative_pairs", "largest_block", "kept"} <= set(table.columns)
+    assert table["cumulative_pairs"].is_monotonic_increasing
+    assert main(["blocking", "analyse", str(tmp_path / "missing.csv")]) == 2
