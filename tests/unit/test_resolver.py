@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from identilink import Resolver, Rules, UnknownFragmentError
+from identilink import Resolver, Rules, StoreError, UnknownFragmentError
 from identilink.errors import ConfigurationError
 from identilink.fragments import Fragment, FragmentBuilder
 from identilink.resolver import build_golden
-from identilink.store import SQLiteStore, Store
+from identilink.store import MemoryStore, SQLiteStore, Store
 
 
 @pytest.fixture
@@ -256,3 +256,36 @@ def test_graph_views_and_diagnostics(store: Store) -> None:
     assert report["links_by_kind"] == {"email": 1, "phone": 1}
     assert len(report["bridges"]) == 2  # a chain: either link's loss splits it
     assert report["channels"] == {"crm": 1, "sms": 1, "webchat": 1}
+
+
+def test_load_fills_an_empty_store_as_adding_would(store: Store) -> None:
+    fragments = [
+        frag("crm", "1", name="Jane Doe", emails=("jd@x.io",), phones=("4152704859",)),
+        frag("email", "m1", name="Jane Doe", emails=("jd@x.io",)),
+        frag("twitter", "t1", name="Jane Doe", twitter="7"),
+        frag("crm", "2", name="Ann Lee", emails=("test@test.com",)),
+        frag("crm", "3", name="John Doe", phones=("2127365000",)),
+        frag("crm", "4", name="Jane Doe", phones=("2127365000",), emails=("jd@x.io",)),
+    ]
+    loaded = Resolver(store)
+    assigned = loaded.load(fragments)
+    assert set(assigned) == {f.fragment_id for f in fragments}
+    one_by_one = Resolver(MemoryStore())
+    for f in fragments:
+        one_by_one.add(f)
+
+    def partition(r: Resolver) -> set[frozenset[str]]:
+        groups: dict[str, set[str]] = {}
+        for fid, cid in r.clusters().items():
+            groups.setdefault(cid, set()).add(fid)
+        return {frozenset(g) for g in groups.values()}
+
+    assert partition(loaded) == partition(one_by_one)
+    assert loaded.verify() == []
+    assert store.shared("id\tphone\t+12127365000") is not None
+    assert loaded.explain(loaded.customer_of("crm:1")).links
+    new = loaded.add(frag("sms", "s1", phones=("4152704859",)))  # counters carried over
+    assert new == loaded.customer_of("crm:1")
+    assert loaded.add(frag("crm", "9", emails=("z@z.io",))) not in set(assigned.values())
+    with pytest.raises(StoreError, match="empty store"):
+        loaded.load(fragments)

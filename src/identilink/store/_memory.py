@@ -226,6 +226,25 @@ class MemoryStore:
     def close(self) -> None:
         return None
 
+    def copy_into(self, target: Any) -> None:
+        """Write everything this store holds into ``target`` (another store), in one
+        transaction: how :meth:`identilink.Resolver.load` bulk-loads a durable store."""
+        with target.transaction():
+            for stored in self._fragments.values():
+                target.put_fragment(stored, self._keys_of.get(stored.fragment.fragment_id, []))
+            for customer in self._customers.values():
+                target.put_customer(customer)
+            for event in self._events:
+                target.add_event(event)
+            for decision in self._decisions:
+                target.add_decision(decision)
+            links = {key: link for per in self._links.values() for key, link in per.items()}
+            target.replace_links([], links.values())
+            for key, reason in self._shared.items():
+                target.set_shared(key, reason)
+            for name, value in self._meta.items():
+                target.set_meta(name, value)
+
 
 def _with_seq(record: Any, seq: int) -> Any:
     import attrs
