@@ -172,11 +172,28 @@ def _level_hits(
 
 
 def gammas(table: Table, comparisons: Sequence[Comparison], a: Index, b: Index, /) -> Gamma:
-    """The comparison-vector matrix, one column per comparison, for pairs ``(a, b)``."""
+    """The comparison-vector matrix, one column per comparison, for pairs ``(a, b)``.
+
+    Comparisons run on two threads for large inputs: their numpy and rapidfuzz work
+    releases the GIL, so two cores share it.
+    """
     out = np.empty((len(a), len(comparisons)), dtype=np.int8)
-    for j, comparison in enumerate(comparisons):
-        out[:, j] = gamma(table, comparison, a, b)
+    if len(a) < _PARALLEL_PAIRS or len(comparisons) < 2:
+        for j, comparison in enumerate(comparisons):
+            out[:, j] = gamma(table, comparison, a, b)
+        return out
+    from concurrent.futures import ThreadPoolExecutor
+
+    for comparison in comparisons:  # the shared per-role caches, filled before the threads
+        table.codes(comparison.role)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        columns = list(pool.map(lambda c: gamma(table, c, a, b), comparisons))
+    for j, column in enumerate(columns):
+        out[:, j] = column
     return out
+
+
+_PARALLEL_PAIRS = 200_000
 
 
 # -- the slow reference --------------------------------------------------------------------

@@ -35,27 +35,25 @@ def golden_records(
     completeness = np.zeros(len(labels), dtype=np.int64)
     for values in normalized.values():
         completeness += pd.notna(values).astype(np.int64)
-    positions = np.arange(len(labels))
     for role, column in roles.items():
         if role not in normalized:
             continue
-        values = normalized[role]
-        present = pd.notna(values)
-        frame = pd.DataFrame(
-            {
-                "cluster": labels[present],
-                "value": values[present],
-                "completeness": completeness[present],
-                "pos": positions[present],
-            }
-        )
-        frame["freq"] = frame.groupby(["cluster", "value"], sort=False)["pos"].transform("size")
-        frame = frame.sort_values(
-            ["cluster", "freq", "completeness", "pos"], ascending=[True, False, False, True]
-        )
-        best = frame.drop_duplicates("cluster")
+        codes, _ = pd.factorize(normalized[role], use_na_sentinel=True)
+        present = np.flatnonzero(codes >= 0)
         chosen = np.full(n_clusters, -1, dtype=np.int64)
-        chosen[best["cluster"].to_numpy()] = best["pos"].to_numpy()
+        if len(present):
+            cluster = labels[present].astype(np.int64)
+            # how many records of the cluster share each record's value: one sort of packed keys
+            packed = cluster * (int(codes.max()) + 1) + codes[present]
+            _, inverse, counts = np.unique(packed, return_inverse=True, return_counts=True)
+            freq = counts[inverse]
+            # per cluster: the most frequent value, then the most complete record, then the
+            # earliest
+            order = np.lexsort((present, -completeness[present], -freq, cluster))
+            in_order = cluster[order]
+            first = np.ones(len(order), dtype=bool)
+            first[1:] = in_order[1:] != in_order[:-1]
+            chosen[in_order[first]] = present[order][first]
         has = chosen >= 0
         col_values = np.full(n_clusters, None, dtype=object)
         col_values[has] = original[column].to_numpy(dtype=object)[chosen[has]]
