@@ -149,6 +149,7 @@ def _store_parser(parser: argparse.ArgumentParser) -> None:
 
     p = command("init", "create a store (or set the rules of an existing one)")
     p.add_argument("--rules", help='merge-protection rules (JSON: {"limits": {...}, ...})')
+    p.add_argument("--model", help="trained model (.json, from dedupe --save-model) to score links")
     p = command("add", "resolve fragments or channel files into the store")
     p.add_argument("files", nargs="+", metavar="FILE", help="fragments or channel files")
     p.add_argument("--channel", help="the files' channel (default: detected per file)")
@@ -186,7 +187,10 @@ def _run_store(args: argparse.Namespace) -> int:
             rules = Rules.from_json(Path(args.rules).read_text(encoding="utf-8"))
         except OSError as exc:
             raise InputFileError(f"{args.rules}: cannot read rules: {exc.strerror}") from None
-    resolver = Resolver.open(args.store, rules)
+    model = None
+    if command == "init" and args.model:
+        model = FellegiSunterModel.load(args.model)
+    resolver = Resolver.open(args.store, rules, model=model)
     try:
         if command == "init":
             if not args.quiet:

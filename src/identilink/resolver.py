@@ -34,8 +34,10 @@ from typing import Any
 import attrs
 import pandas as pd
 
+from identilink.compare import reference_gamma
 from identilink.errors import ConfigurationError, StoreError, UnknownFragmentError
 from identilink.fragments import Fragment
+from identilink.model import FellegiSunterModel
 from identilink.normalize.names import canonical_given_name
 from identilink.resolve import _conflicting, _handle_fits, name_signature
 from identilink.store import Customer, Decision, Event, Link, Store, StoredFragment
@@ -157,6 +159,13 @@ class Explanation:
                 f"  {link.left} -- {link.right}  {link.kind}={link.value}  "
                 f"+{link.weight:g} (total {running:g}) {bar}"
             )
+            if link.evidence:
+                steps = json.loads(link.evidence)
+                total = 0.0
+                for label, weight in steps:
+                    total += weight
+                    lines.append(f"      {label:32} {weight:+8.2f}  -> {total:+8.2f}")
+                lines.append(f"      {'model match weight':32} {total:+8.2f}")
         for link in self.refused:
             lines.append(f"  refused {link.left} -- {link.right} {link.kind}: {link.reason}")
         return "\n".join(lines)
@@ -177,10 +186,23 @@ class Explanation:
                 f'<div class="row"><span>{label}</span><div class="bar" '
                 f'style="margin-left:{left:.1f}%;width:{width:.1f}%"></div></div>'
             )
+            if link.evidence:  # the model's waterfall for this link, step by step
+                steps = json.loads(link.evidence)
+                span = max(sum(abs(w) for _, w in steps), 1.0)
+                total = 0.0
+                for step, weight in steps:
+                    start = min(total, total + weight) + span
+                    total += weight
+                    colour = "#2e8b57" if weight >= 0 else "#c0392b"
+                    rows.append(
+                        f'<div class="row step"><span>{escape(step)} {weight:+.2f}</span>'
+                        f'<div class="bar" style="margin-left:{50 * start / span:.1f}%;'
+                        f'width:{50 * abs(weight) / span:.1f}%;background:{colour}"></div></div>'
+                    )
         return (
             "<!doctype html><meta charset=utf-8><title>identilink explanation</title>"
             "<style>.row{font:12px monospace;margin:4px 0}.bar{height:10px;"
-            "background:#3b7dd8}</style>"
+            "background:#3b7dd8}.step{margin-left:2em}</style>"
             f"<h1>{escape(self.customer_id)}</h1>" + "".join(rows)
         )
 
@@ -477,25 +499,42 @@ class Resolver:
         /,
         rules: Rules | None = None,
         *,
+        model: FellegiSunterModel | None = None,
         clock: Callable[[], str] | None = None,
     ) -> None:
         self.store = store
         self.rules = rules or Rules()
+        #: A trained model: every link is scored with it, comparison by comparison, on the
+        #: two fragments' attributes and identifiers (``Link.evidence``, ``explain``).
+        self.model = model
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
 
     @classmethod
-    def open(cls, location: str | Path, /, rules: Rules | None = None) -> Resolver:
+    def open(
+        cls,
+        location: str | Path,
+        /,
+        rules: Rules | None = None,
+        *,
+        model: FellegiSunterModel | None = None,
+    ) -> Resolver:
         """A resolver over the store at ``location`` (a SQLite path, ``:memory:`` or a
-        ``postgresql://`` URL), with the rules saved in the store unless ``rules`` is given
-        (which are then saved)."""
+        ``postgresql://`` URL), with the rules and model saved in the store unless given
+        (given ones are saved for later opens)."""
         from identilink.store import open_store
 
         store = open_store(location)
-        if rules is not None:
-            with store.transaction():
+        with store.transaction():
+            if rules is not None:
                 store.set_meta("rules", rules.to_json())
-        saved = store.get_meta("rules")
-        return cls(store, rules or (Rules.from_json(saved) if saved else None))
+            if model is not None:
+                store.set_meta("model", model.to_json())
+        saved_rules, saved_model = store.get_meta("rules"), store.get_meta("model")
+        return cls(
+            store,
+            rules or (Rules.from_json(saved_rules) if saved_rules else None),
+            model=model or (FellegiSunterModel.from_json(saved_model) if saved_model else None),
+        )
 
     # -- public operations -------------------------------------------------------------
 
@@ -539,14 +578,15 @@ class Resolver:
 
         if self.store.count():
             raise StoreError("load() fills an empty store; use add_many() on one that has data")
-        staging = Resolver(MemoryStore(), self.rules, clock=self._clock)
+        staging = Resolver(MemoryStore(), self.rules, model=self.model, clock=self._clock)
         assigned = staging.add_many(fragments)
-        rules = self.store.get_meta("rules")
+        saved = {name: self.store.get_meta(name) for name in ("rules", "model")}
         assert isinstance(staging.store, MemoryStore)
         staging.store.copy_into(self.store)
-        if rules is not None:
-            with self.store.transaction():
-                self.store.set_meta("rules", rules)
+        with self.store.transaction():
+            for name, value in saved.items():
+                if value is not None:
+                    self.store.set_meta(name, value)
         return assigned
 
     def update(self, fragment: Fragment, /) -> str:
@@ -844,7 +884,7 @@ class Resolver:
             list(decisions.values()),
             self.rules,
         )
-        store.replace_links(region, [*used, *refused])
+        store.replace_links(region, self._scored([*used, *refused], cache))
         old_customer = {f: cache[f].customer for f in region}
         if gone:
             old_customer.update({f: s.customer for f, s in gone.items()})
@@ -984,11 +1024,25 @@ class Resolver:
         # Name links are re-derived for every affected account.
         accounts = [m for c in affected.values() if not c.anchor for m in c.members]
         kept = [k for k in store.links(accounts) if k.kind != "name"]
-        store.replace_links(accounts, [*kept, *name_links])
+        store.replace_links(accounts, [*kept, *self._scored(name_links, cache)])
         grouped = [m for group in groups.values() for comp in group for m in comp.members]
         place(m for m in grouped if m not in old_customer)
         old_customer.update({m: placed[m][1] for m in grouped if m not in old_customer})
         self._assign(groups, cache, old_customer, new, gone or {})
+
+    def _scored(self, links: list[Link], cache: dict[str, StoredFragment]) -> list[Link]:
+        """Links with the model's waterfall as evidence (unchanged without a model)."""
+        if self.model is None or not links:
+            return links
+        self._load(cache, [f for k in links for f in (k.left, k.right)])
+        out = []
+        for link in links:
+            if link.left not in cache or link.right not in cache:
+                out.append(link)
+                continue
+            steps = score_pair(self.model, cache[link.left].fragment, cache[link.right].fragment)
+            out.append(attrs.evolve(link, evidence=json.dumps(steps)))
+        return out
 
     def _profile_of(
         self, comp: _Comp, cache: dict[str, StoredFragment], decisions: dict[int, Decision]
@@ -1060,6 +1114,34 @@ class Resolver:
         for old in {s.customer for s in gone.values()} - set(claim):
             if old and not store.members(customer=old):
                 store.add_event(Event("retire", old, "", "last fragment deleted", now))
+
+
+def fragment_row(fragment: Fragment, /) -> dict[str, str | None]:
+    """A fragment as a normalised record (role -> value) for a model's comparisons: its
+    attributes, and its first linkable e-mail and phone."""
+    row: dict[str, str | None] = dict(fragment.attributes)
+    for kind in ("email", "phone"):
+        values = fragment.values(kind)
+        row[kind] = values[0] if values else None
+    return row
+
+
+def score_pair(
+    model: FellegiSunterModel, left: Fragment, right: Fragment, /
+) -> list[tuple[str, float]]:
+    """The model's match weight of two fragments as a waterfall: ``("prior", w)`` then one
+    ``("<role>: <level>", w)`` per comparison (null comparisons add nothing and are left out).
+    Term-frequency adjustments need a table and are not applied."""
+    x, y = fragment_row(left), fragment_row(right)
+    steps = [("prior", round(model.prior_weight, 4))]
+    for cm in model.comparisons:
+        g = reference_gamma(cm.comparison, x, y)
+        if g < 0:
+            continue
+        label = cm.comparison.labels[g]
+        weight = round(float(cm.log2_bayes_factors()[g]), 4)
+        steps.append((f"{cm.comparison.role}: {label}", weight))
+    return steps
 
 
 def _root_in(inside: set[str]) -> Callable[[str], str]:

@@ -250,7 +250,10 @@ def test_store_commands(tmp_path: Path, capsys) -> None:  # type: ignore[no-unty
     assert main(["generate", "--people", "30", "--seed", "2", "--out", str(data), "--quiet"]) == 0
     rules = tmp_path / "rules.json"
     rules.write_text('{"limits": {"email": 4}}')
-    assert main(["store", "init", store, "--rules", str(rules)]) == 0
+    model = tmp_path / "model.json"
+    crm = str(data / "crm.csv")
+    assert main(["dedupe", crm, "--out", str(tmp_path / "c.csv"), "--save-model", str(model)]) == 0
+    assert main(["store", "init", store, "--rules", str(rules), "--model", str(model)]) == 0
     ids = tmp_path / "ids.csv"
     files = [str(data / n) for n in ("crm.csv", "email.mbox", "sms.jsonl", "calls.csv")]
     assert main(["store", "add", store, *files, "--out", str(ids), "--batch", "7"]) == 0
@@ -270,7 +273,9 @@ def test_store_commands(tmp_path: Path, capsys) -> None:  # type: ignore[no-unty
     members = assigned.loc[assigned["customer_id"] == big, "fragment_id"].tolist()
     html = tmp_path / "why.html"
     assert main(["store", "explain", store, big, "--html", str(html)]) == 0
-    assert "link(s)" in capsys.readouterr().out
+    explained = capsys.readouterr().out
+    assert "link(s)" in explained
+    assert "model match weight" in explained  # links scored by the model given at init
     assert html.read_text().startswith("<!doctype html>")
     assert main(["store", "explain", store, members[0], members[-1]]) == 0
     capsys.readouterr()

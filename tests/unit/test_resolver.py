@@ -289,3 +289,30 @@ def test_load_fills_an_empty_store_as_adding_would(store: Store) -> None:
     assert loaded.add(frag("crm", "9", emails=("z@z.io",))) not in set(assigned.values())
     with pytest.raises(StoreError, match="empty store"):
         loaded.load(fragments)
+
+
+def test_a_trained_model_scores_every_link_comparison_by_comparison(
+    store: Store, examples_dir: Path
+) -> None:
+    import json
+
+    import identilink
+
+    model = identilink.dedupe(identilink.read_table(examples_dir / "customers.csv")).model
+    r = Resolver(store, model=model)
+    cid = r.add(frag("crm", "1", name="Jane Doe", emails=("jd@x.io",), dob="1980-01-02"))
+    r.add(frag("webchat", "w1", name="Jane Doe", emails=("jd@x.io",), phones=("4152704859",)))
+    link = r.explain(cid).links[0]
+    steps = json.loads(link.evidence)
+    assert steps[0][0] == "prior"
+    labels = [label for label, _ in steps]
+    assert "first_name: exact" in labels
+    assert "email: exact" in labels
+    assert "dob" not in " ".join(labels)  # null on one side: no evidence either way
+    text = r.explain(cid).to_text()
+    assert "model match weight" in text
+    assert 'class="row step"' in r.explain(cid).to_html()
+    # the model is saved with the store and comes back on open
+    if isinstance(store, SQLiteStore):
+        again = Resolver.open(store.path, model=model)
+        assert Resolver.open(store.path).model == again.model == model

@@ -71,7 +71,8 @@ class Link:
 
     ``kind`` is the identifier kind it rests on (``email``, ``phone``, ``handle``,
     ``user_id``), ``name`` or ``steward``; ``status`` is ``used`` or ``refused``, and a
-    refused link says which rule refused it in ``reason``.
+    refused link says which rule refused it in ``reason``. With a trained model, ``evidence``
+    is its waterfall as JSON: ``[["prior", w], ["first_name: exact", w], ...]``.
     """
 
     left: str
@@ -81,6 +82,7 @@ class Link:
     weight: float
     status: str = "used"
     reason: str = ""
+    evidence: str = ""
 
 
 @runtime_checkable

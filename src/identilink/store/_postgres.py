@@ -19,7 +19,7 @@ from identilink.store._base import Customer, Decision, Event, Link, StoredFragme
 
 __all__ = ["PostgresStore"]
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS {s}.meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -45,6 +45,7 @@ CREATE INDEX IF NOT EXISTS decision_fragments_fid ON {s}.decision_fragments (fid
 CREATE TABLE IF NOT EXISTS {s}.links (
     lhs TEXT NOT NULL, rhs TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
     weight DOUBLE PRECISION NOT NULL, status TEXT NOT NULL, reason TEXT NOT NULL,
+    evidence TEXT NOT NULL,
     PRIMARY KEY (lhs, rhs, kind, value));
 CREATE INDEX IF NOT EXISTS links_rhs ON {s}.links (rhs);
 CREATE TABLE IF NOT EXISTS {s}.shared (key TEXT PRIMARY KEY, reason TEXT NOT NULL);
@@ -247,10 +248,13 @@ class PostgresStore:
         if ids:
             self._x("DELETE FROM {s}.links WHERE lhs = ANY(%s) OR rhs = ANY(%s)", (ids, ids))
         self._many(
-            "INSERT INTO {s}.links VALUES (%s, %s, %s, %s, %s, %s, %s) "
+            "INSERT INTO {s}.links VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (lhs, rhs, kind, value) DO UPDATE SET weight=EXCLUDED.weight, "
-            "status=EXCLUDED.status, reason=EXCLUDED.reason",
-            [(k.left, k.right, k.kind, k.value, k.weight, k.status, k.reason) for k in links],
+            "status=EXCLUDED.status, reason=EXCLUDED.reason, evidence=EXCLUDED.evidence",
+            [
+                (k.left, k.right, k.kind, k.value, k.weight, k.status, k.reason, k.evidence)
+                for k in links
+            ],
         )
 
     def links(self, fragment_ids: Iterable[str]) -> list[Link]:
@@ -258,7 +262,7 @@ class PostgresStore:
         if not ids:
             return []
         rows = self._x(
-            "SELECT lhs, rhs, kind, value, weight, status, reason FROM {s}.links "
+            "SELECT lhs, rhs, kind, value, weight, status, reason, evidence FROM {s}.links "
             "WHERE lhs = ANY(%s) OR rhs = ANY(%s)",
             (ids, ids),
         )

@@ -14,7 +14,7 @@ from identilink.store._base import Customer, Decision, Event, Link, StoredFragme
 
 __all__ = ["SQLiteStore"]
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS decision_fragments (fid TEXT NOT NULL, seq INTEGER NO
 CREATE INDEX IF NOT EXISTS decision_fragments_fid ON decision_fragments (fid);
 CREATE TABLE IF NOT EXISTS links (
     lhs TEXT NOT NULL, rhs TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
-    weight REAL NOT NULL, status TEXT NOT NULL, reason TEXT NOT NULL,
+    weight REAL NOT NULL, status TEXT NOT NULL, reason TEXT NOT NULL, evidence TEXT NOT NULL,
     PRIMARY KEY (lhs, rhs, kind, value)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS links_rhs ON links (rhs);
 CREATE TABLE IF NOT EXISTS shared (key TEXT PRIMARY KEY, reason TEXT NOT NULL);
@@ -244,13 +244,16 @@ class SQLiteStore:
             self._db.execute(f"DELETE FROM links WHERE lhs IN ({marks})", chunk)
             self._db.execute(f"DELETE FROM links WHERE rhs IN ({marks})", chunk)
         self._db.executemany(
-            "INSERT OR REPLACE INTO links VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(k.left, k.right, k.kind, k.value, k.weight, k.status, k.reason) for k in links],
+            "INSERT OR REPLACE INTO links VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (k.left, k.right, k.kind, k.value, k.weight, k.status, k.reason, k.evidence)
+                for k in links
+            ],
         )
 
     def links(self, fragment_ids: Iterable[str]) -> list[Link]:
         out: dict[tuple[str, str, str, str], Link] = {}
-        sql = "SELECT lhs, rhs, kind, value, weight, status, reason FROM links WHERE "
+        sql = "SELECT lhs, rhs, kind, value, weight, status, reason, evidence FROM links WHERE "
         ids = list(set(fragment_ids))
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
