@@ -146,10 +146,12 @@ def main() -> None:
     parser.add_argument("--probe", type=int, default=2000)
     parser.add_argument("--agree-people", type=int, default=16_700)
     parser.add_argument("--out", default=str(HERE / "results" / "store.json"))
+    parser.add_argument("--workdir", help="keep the generated data and stores here")
     args = parser.parse_args()
     report: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as tmp_name:
-        tmp = Path(tmp_name)
+        tmp = Path(args.workdir or tmp_name)
+        tmp.mkdir(parents=True, exist_ok=True)
         report["agreement"] = agreement(args.agree_people, args.seed, tmp)
         print(json.dumps(report["agreement"], indent=2), flush=True)
         directory = tmp / "data"
@@ -175,10 +177,12 @@ def main() -> None:
         print(json.dumps(report["bulk"], indent=2), flush=True)
         out = subprocess.run(
             [sys.executable, __file__, "--probe-child", str(store_path), str(tmp / "probes.jsonl")],
-            check=True,
+            check=False,
             capture_output=True,
             text=True,
         )
+        if out.returncode:
+            raise SystemExit(f"probe process failed:\n{out.stderr}")
         report["incremental"] = json.loads(out.stdout.strip().splitlines()[-1])
         print(json.dumps(report["incremental"], indent=2))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
