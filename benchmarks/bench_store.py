@@ -54,6 +54,11 @@ def _parse(directory: Path) -> list[Fragment]:
 
 
 def _peak_mib() -> float:
+    """This process's peak resident memory. ``ru_maxrss`` would carry the parent's peak
+    across fork and exec; the kernel's per-process high-water mark does not."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

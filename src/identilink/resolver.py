@@ -27,7 +27,7 @@ import datetime as dt
 import itertools
 import json
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -507,6 +507,11 @@ class Resolver:
         #: A trained model: every link is scored with it, comparison by comparison, on the
         #: two fragments' attributes and identifiers (``Link.evidence``, ``explain``).
         self.model = model
+        # What the index says about components outside a recomputed region, kept between
+        # calls; cleared whenever the store's generation shows another writer was there.
+        self._placed: dict[str, tuple[str, str]] = {}
+        self._views: dict[str, _Comp] = {}
+        self._generation: str | None = None
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
 
     @classmethod
@@ -815,6 +820,35 @@ class Resolver:
         seeds.discard(fragment.fragment_id)
         return seeds
 
+    _CACHE_LIMIT = 500_000
+
+    def _fresh(self) -> None:
+        """Forget cached index views if another writer changed the store since we last did."""
+        if self.store.get_meta("generation") != self._generation:
+            self._placed.clear()
+            self._views.clear()
+
+    def _remember(
+        self,
+        groups: Mapping[str, list[_Comp]],
+        rows: list[tuple[str, str, str]],
+        stale: set[str],
+        gone: Mapping[str, StoredFragment],
+    ) -> None:
+        for cid in stale:
+            self._views.pop(cid, None)
+        for f in gone:
+            self._placed.pop(f, None)
+        if len(self._placed) > self._CACHE_LIMIT or len(self._views) > self._CACHE_LIMIT:
+            self._placed.clear()
+            self._views.clear()
+        self._placed.update((fid, (comp, customer)) for fid, comp, customer in rows)
+        for group in groups.values():
+            for comp in group:
+                self._views[comp.cid] = comp
+        self._generation = f"{self.store.next_number('generation')}"
+        self.store.set_meta("generation", self._generation)
+
     def _load(self, cache: dict[str, StoredFragment], ids: Iterable[str]) -> None:
         missing = [f for f in ids if f not in cache]
         if missing:
@@ -842,6 +876,7 @@ class Resolver:
         gone: Mapping[str, StoredFragment] | None = None,
     ) -> None:
         store = self.store
+        self._fresh()
         cache: dict[str, StoredFragment] = {}
         # Level 1: the closed region of candidate components around the seeds.
         region: set[str] = set()
@@ -906,15 +941,27 @@ class Resolver:
         placed: dict[str, tuple[str, str]] = {f: (component[f], cache[f].customer) for f in region}
 
         def place(fids: Iterable[str]) -> None:
-            missing = [f for f in fids if f not in placed]
+            missing = []
+            for f in fids:
+                if f not in placed:
+                    known = self._placed.get(f)
+                    if known is None:
+                        missing.append(f)
+                    else:
+                        placed[f] = known
             if missing:
-                placed.update(store.placement(missing))
+                found = store.placement(missing)
+                placed.update(found)
+                self._placed.update(found)
 
         def comp_of(fid: str) -> _Comp:
             place([fid])
             cid = placed[fid][0]
             if cid not in comps:
-                comps[cid] = _comp_view(cid, store.component_keys(cid))
+                view = self._views.get(cid)
+                if view is None:
+                    view = self._views[cid] = _comp_view(cid, store.component_keys(cid))
+                comps[cid] = view
             return comps[cid]
 
         holding_memo: dict[str, list[_Comp]] = {}
@@ -932,10 +979,34 @@ class Resolver:
 
         targets_memo: dict[str, str | None] = {}
 
+        def holders_comps(key: str) -> Iterator[_Comp]:
+            """The components holding ``key``, one at a time (a caller may stop early)."""
+            if key in holding_memo:
+                yield from holding_memo[key]
+                return
+            members = store.holders(key)
+            seen: set[str] = set()
+            for start in range(0, len(members), 32):
+                chunk = members[start : start + 32]
+                place(chunk)
+                for m in chunk:
+                    found = comp_of(m)
+                    if found.cid not in seen:
+                        seen.add(found.cid)
+                        yield found
+
         def target(comp: _Comp) -> str | None:
+            """The one anchor an account joins, or ``None`` (none, or two or more: stops
+            looking at the second, so a common first name costs two anchors, not all)."""
             if comp.cid in targets_memo:
                 return targets_memo[comp.cid]
-            found = {a.cid for key in comp.full for a in comps_holding(f"full\t{key}") if a.anchor}
+            found: set[str] = set()
+            for key in sorted(comp.full):
+                for a in holders_comps(f"full\t{key}"):
+                    if a.anchor:
+                        found.add(a.cid)
+                    if len(found) > 1:
+                        break
             if not found and comp.handles:
                 keys = {
                     f"fl\t{first}\t{prefix}"
@@ -945,7 +1016,7 @@ class Resolver:
                 }
                 for key in sorted(keys):
                     first = key.split("\t")[1]
-                    for a in comps_holding(key):
+                    for a in holders_comps(key):
                         if a.anchor and any(
                             _handle_fits(h, first, name.split(" ", 1)[1])
                             for name in a.full
@@ -953,6 +1024,10 @@ class Resolver:
                             for h in comp.handles
                         ):
                             found.add(a.cid)
+                        if len(found) > 1:
+                            break
+                    if len(found) > 1:
+                        break
             result = found.pop() if len(found) == 1 else None
             targets_memo[comp.cid] = result
             return result
@@ -1028,7 +1103,9 @@ class Resolver:
         grouped = [m for group in groups.values() for comp in group for m in comp.members]
         place(m for m in grouped if m not in old_customer)
         old_customer.update({m: placed[m][1] for m in grouped if m not in old_customer})
-        self._assign(groups, cache, old_customer, new, gone or {})
+        stale = {cache[f].component for f in region} | set(component.values())
+        rows = self._assign(groups, cache, old_customer, new, gone or {})
+        self._remember(groups, rows, stale, gone or {})
 
     def _scored(self, links: list[Link], cache: dict[str, StoredFragment]) -> list[Link]:
         """Links with the model's waterfall as evidence (unchanged without a model)."""
@@ -1064,7 +1141,7 @@ class Resolver:
         old_customer: dict[str, str],
         new: set[str],
         gone: Mapping[str, StoredFragment],
-    ) -> None:
+    ) -> list[tuple[str, str, str]]:
         store = self.store
         now = self._clock()
         members_of = {g: [f for c in comps for f in c.members] for g, comps in groups.items()}
@@ -1114,6 +1191,7 @@ class Resolver:
         for old in {s.customer for s in gone.values()} - set(claim):
             if old and not store.members(customer=old):
                 store.add_event(Event("retire", old, "", "last fragment deleted", now))
+        return rows
 
 
 def fragment_row(fragment: Fragment, /) -> dict[str, str | None]:

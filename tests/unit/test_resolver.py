@@ -316,3 +316,17 @@ def test_a_trained_model_scores_every_link_comparison_by_comparison(
     if isinstance(store, SQLiteStore):
         again = Resolver.open(store.path, model=model)
         assert Resolver.open(store.path).model == again.model == model
+
+
+def test_two_writers_on_one_store_see_each_other(tmp_path: Path) -> None:
+    path = tmp_path / "shared.db"
+    first, second = Resolver(SQLiteStore(path)), Resolver(SQLiteStore(path))
+    jane = first.add(frag("crm", "1", name="Jane Doe", emails=("jd@x.io",), phones=("4152704859",)))
+    first.add(frag("twitter", "t1", name="Jane Doe", twitter="7"))  # joins Jane by name
+    # the other process learns of a second Jane: the name is ambiguous, the account leaves
+    second.add(frag("crm", "2", name="Jane Doe", emails=("j2@x.io",), phones=("2127365000",)))
+    assert first.customer_of("twitter:t1") != jane
+    # and the first process, whose cached views are now stale, still resolves correctly
+    assert first.add(frag("email", "m1", name="Jane Doe", emails=("jd@x.io",))) == jane
+    assert first.verify() == []
+    assert second.verify() == []
