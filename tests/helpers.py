@@ -7,6 +7,7 @@ import pandas as pd
 
 from identilink._table import IdentilinkWarning, Table, prepare
 from identilink.config import Settings
+from identilink.fragments import Fragment, FragmentBuilder
 
 
 def make_table(rows: Sequence[Mapping[str, object]], roles: Sequence[str] | None = None) -> Table:
@@ -26,3 +27,32 @@ def _prepare(frame: pd.DataFrame, roles: Sequence[str] | None) -> Table:
         names=["test"],
         explicit_roles=frozenset(),
     )
+
+
+def fragment(
+    channel: str,
+    sid: str,
+    *,
+    name: str = "",
+    emails: tuple[str, ...] = (),
+    phones: tuple[str, ...] = (),
+    twitter: str = "",
+    handle: str = "",
+    dob: str = "",
+    at: str | None = None,
+) -> Fragment:
+    b = FragmentBuilder(channel, sid)
+    b.observed_at = at
+    if name:
+        b.name(name)
+    for e in emails:
+        b.email(e)
+    for p in phones:
+        b.phone(p)
+    if twitter:
+        b.user_id("twitter", twitter)
+    if handle:
+        b.handle("twitter", handle)
+    if dob:
+        b.attribute("dob", dob)
+    return b.build()

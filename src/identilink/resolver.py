@@ -36,7 +36,7 @@ import pandas as pd
 
 from identilink.compare import reference_gamma
 from identilink.errors import ConfigurationError, StoreError, UnknownFragmentError
-from identilink.fragments import Fragment
+from identilink.fragments import ATTRIBUTES, IDENTIFIER_KINDS, Fragment
 from identilink.model import FellegiSunterModel
 from identilink.normalize.names import canonical_given_name
 from identilink.resolve import _conflicting, _handle_fits, name_signature
@@ -61,7 +61,7 @@ WEIGHTS: Mapping[str, float] = {
     "phone": 10.0,
     "name": 5.0,
 }
-_ID_KINDS = ("user_id", "email", "handle", "phone")
+_ID_KINDS = IDENTIFIER_KINDS
 
 
 def _default_limits() -> dict[str, int]:
@@ -1235,19 +1235,6 @@ def _name_of(comp: _Comp) -> str:
     return sorted(comp.full)[0] if comp.full else sorted(comp.firsts)[0]
 
 
-_GOLDEN_ATTRIBUTES = (
-    "first_name",
-    "last_name",
-    "full_name",
-    "dob",
-    "street",
-    "city",
-    "state",
-    "postcode",
-    "country",
-)
-
-
 def build_golden(
     customer_id: str,
     fragments: Sequence[Fragment],
@@ -1256,7 +1243,7 @@ def build_golden(
 ) -> GoldenRecord:
     """A golden record from ``fragments`` by survivorship rules (see :meth:`Resolver.golden`)."""
     values: dict[str, GoldenValue] = {}
-    names = set(_GOLDEN_ATTRIBUTES) | set(rules)
+    names = set(ATTRIBUTES) | set(rules)
     for name in sorted(names):
         found = [
             (f.attributes[name], f.fragment_id, f) for f in fragments if f.attributes.get(name)

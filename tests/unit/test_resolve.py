@@ -2,19 +2,7 @@ from __future__ import annotations
 
 from identilink.fragments import FragmentBuilder
 from identilink.resolve import names_compatible, resolve_fragments
-
-
-def _fragment(channel: str, sid: str, *, name: str = "", emails=(), phones=(), handle=""):
-    b = FragmentBuilder(channel, sid)
-    if name:
-        b.name(name)
-    for e in emails:
-        b.email(e)
-    for p in phones:
-        b.phone(p)
-    if handle:
-        b.user_id("twitter", handle)
-    return b.build()
+from tests.helpers import fragment as _fragment
 
 
 def _customers(result) -> set[frozenset[str]]:
@@ -55,7 +43,7 @@ def test_shared_identifier_links_and_conflicting_names_do_not() -> None:
 
 def test_account_only_customers_join_the_unique_anchor_of_their_name() -> None:
     anchor = _fragment("crm", "1", name="Jane Doe", emails=["jane@doe.io"], phones=["4152704859"])
-    account = _fragment("twitter", "t1", name="Jane Doe", handle="42")
+    account = _fragment("twitter", "t1", name="Jane Doe", twitter="42")
     result = resolve_fragments([anchor, account])
     assert _customers(result) == {frozenset({"crm:1", "twitter:t1"})}
     assert list(result.links["kind"]) == ["name"]

@@ -7,43 +7,15 @@ import pytest
 
 from identilink import Resolver, Rules, StoreError, UnknownFragmentError
 from identilink.errors import ConfigurationError
-from identilink.fragments import Fragment, FragmentBuilder
+from identilink.fragments import Fragment
 from identilink.resolver import build_golden
 from identilink.store import MemoryStore, SQLiteStore, Store
+from tests.helpers import fragment as frag
 
 
 @pytest.fixture
 def store(any_store: Store) -> Store:
     return any_store
-
-
-def frag(
-    channel: str,
-    sid: str,
-    *,
-    name: str = "",
-    emails: tuple[str, ...] = (),
-    phones: tuple[str, ...] = (),
-    twitter: str = "",
-    handle: str = "",
-    dob: str = "",
-    at: str | None = None,
-) -> Fragment:
-    b = FragmentBuilder(channel, sid)
-    b.observed_at = at
-    if name:
-        b.name(name)
-    for e in emails:
-        b.email(e)
-    for p in phones:
-        b.phone(p)
-    if twitter:
-        b.user_id("twitter", twitter)
-    if handle:
-        b.handle("twitter", handle)
-    if dob:
-        b.attribute("dob", dob)
-    return b.build()
 
 
 def test_shared_email_links_and_the_id_is_stable(store: Store) -> None:

@@ -201,13 +201,7 @@ class _Gen:
         r = self.rng
         i = r.randrange(1, len(text) - 1)
         op = r.randrange(4)
-        if op == 0:
-            return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
-        if op == 1:
-            return text[:i] + text[i + 1 :]
-        if op == 2:
-            return text[:i] + text[i] + text[i:]
-        return text[:i] + r.choice("aeiourstln") + text[i + 1 :]
+        return _edit(text, i, op, r.choice(_TYPO_LETTERS) if op == 3 else "")
 
     def address(self) -> tuple[str, str, str, str]:
         r = self.rng
@@ -221,6 +215,21 @@ class _Gen:
     def next_id(self) -> int:
         self.serial += 1
         return self.serial
+
+
+_TYPO_LETTERS = "aeiourstln"
+
+
+def _edit(text: str, i: int, op: int, letter: str) -> str:
+    """One typing slip at position ``i``: swap with the next character (0), drop (1),
+    double (2) or replace by ``letter`` (3)."""
+    if op == 0:
+        return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
+    if op == 1:
+        return text[:i] + text[i + 1 :]
+    if op == 2:
+        return text[:i] + text[i] + text[i:]
+    return text[:i] + letter + text[i + 1 :]
 
 
 def _fmt_phone(digits: str, rng: random.Random) -> str:

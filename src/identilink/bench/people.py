@@ -15,7 +15,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from identilink.bench.multichannel import _AREA_CODES, _FIRST, _LAST, _NICKNAMES
+from identilink.bench.multichannel import (
+    _AREA_CODES,
+    _FIRST,
+    _LAST,
+    _NICKNAMES,
+    _TYPO_LETTERS,
+    _edit,
+)
 
 __all__ = ["generate_people"]
 
@@ -54,13 +61,8 @@ def _typo(text: str, rng: np.random.Generator) -> str:
         return text
     i = int(rng.integers(1, len(text) - 1))
     op = int(rng.integers(4))
-    if op == 0:
-        return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
-    if op == 1:
-        return text[:i] + text[i + 1 :]
-    if op == 2:
-        return text[:i] + text[i] + text[i:]
-    return text[:i] + "aeiourstln"[int(rng.integers(10))] + text[i + 1 :]
+    letter = _TYPO_LETTERS[int(rng.integers(len(_TYPO_LETTERS)))] if op == 3 else ""
+    return _edit(text, i, op, letter)
 
 
 def generate_people(records: int, /, *, duplicate_rate: float = 0.3, seed: int = 0) -> pd.DataFrame:

@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from identilink.errors import StoreError
 from identilink.fragments import Fragment
@@ -117,21 +118,22 @@ class SQLiteStore:
             "INSERT OR IGNORE INTO keys VALUES (?, ?)", [(k, fid) for k in dict.fromkeys(keys)]
         )
 
+    def _where_in(self, sql: str, column: str, ids: Iterable[str]) -> Iterator[Any]:
+        """Rows of ``sql`` + ``WHERE column IN (...)``, 500 ids per statement."""
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            yield from self._db.execute(f"{sql} WHERE {column} IN ({marks})", chunk)
+
     def get_fragments(self, fragment_ids: Iterable[str]) -> dict[str, StoredFragment]:
-        ids = list(dict.fromkeys(fragment_ids))
-        out: dict[str, StoredFragment] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            rows = self._db.execute(
-                "SELECT fid, seq, data, component, customer FROM fragments WHERE fid IN "
-                f"({','.join('?' * len(chunk))})",
-                chunk,
-            )
-            for fid, seq, data, component, customer in rows:
-                out[fid] = StoredFragment(
-                    Fragment.from_dict(json.loads(data)), seq, component, customer
-                )
-        return out
+        rows = self._where_in(
+            "SELECT fid, seq, data, component, customer FROM fragments", "fid", fragment_ids
+        )
+        return {
+            fid: StoredFragment(Fragment.from_dict(json.loads(data)), seq, component, customer)
+            for fid, seq, data, component, customer in rows
+        }
 
     def delete_fragment(self, fragment_id: str) -> None:
         self._db.execute("DELETE FROM fragments WHERE fid=?", (fragment_id,))
@@ -148,17 +150,8 @@ class SQLiteStore:
         return [r[0] for r in self._db.execute(sql, (arg,))]
 
     def placement(self, fragment_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
-        ids = list(dict.fromkeys(fragment_ids))
-        out: dict[str, tuple[str, str]] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            rows = self._db.execute(
-                "SELECT fid, component, customer FROM fragments WHERE fid IN "
-                f"({','.join('?' * len(chunk))})",
-                chunk,
-            )
-            out.update((fid, (component, customer)) for fid, component, customer in rows)
-        return out
+        rows = self._where_in("SELECT fid, component, customer FROM fragments", "fid", fragment_ids)
+        return {fid: (component, customer) for fid, component, customer in rows}
 
     def component_keys(self, component: str) -> list[tuple[str, str]]:
         rows = self._db.execute(
@@ -217,18 +210,9 @@ class SQLiteStore:
         sql = "SELECT kind, lhs, rhs, at, seq FROM decisions"
         if fragment_ids is None:
             return [Decision(*r) for r in self._db.execute(sql + " ORDER BY seq")]
-        seqs: set[int] = set()
-        ids = list(set(fragment_ids))
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            seqs.update(
-                r[0]
-                for r in self._db.execute(
-                    "SELECT seq FROM decision_fragments WHERE fid IN "
-                    f"({','.join('?' * len(chunk))})",
-                    chunk,
-                )
-            )
+        seqs = {
+            r[0] for r in self._where_in("SELECT seq FROM decision_fragments", "fid", fragment_ids)
+        }
         if not seqs:
             return []
         rows = self._db.execute(
@@ -253,14 +237,11 @@ class SQLiteStore:
 
     def links(self, fragment_ids: Iterable[str]) -> list[Link]:
         out: dict[tuple[str, str, str, str], Link] = {}
-        sql = "SELECT lhs, rhs, kind, value, weight, status, reason, evidence FROM links WHERE "
-        ids = list(set(fragment_ids))
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for column in ("lhs", "rhs"):
-                for row in self._db.execute(sql + f"{column} IN ({marks})", chunk):
-                    out[row[:4]] = Link(*row)
+        ids = list(fragment_ids)
+        sql = "SELECT lhs, rhs, kind, value, weight, status, reason, evidence FROM links"
+        for column in ("lhs", "rhs"):
+            for row in self._where_in(sql, column, ids):
+                out[row[:4]] = Link(*row)
         return list(out.values())
 
     def set_shared(self, key: str, reason: str | None) -> None:
