@@ -147,13 +147,13 @@ def _damage(copies: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
             out["first_name"][i] = _NICKNAMES.get(out["first_name"][i], out["first_name"][i])
         if d[1] < 0.15:
             out["last_name"][i] = _typo(out["last_name"][i], rng)
-        if d[2] < 0.08:
-            dob = out["dob"][i]
+        dob = out["dob"][i]
+        if d[2] < 0.08 and isinstance(dob, str):
             out["dob"][i] = dob[:8] + dob[9] + dob[8] if dob[9] != dob[8] else dob
         elif d[2] < 0.12:
             out["dob"][i] = None
         email = out["email"][i]
-        if email is not None:
+        if isinstance(email, str):  # missing may read back as None or NaN
             if d[3] < 0.25:
                 out["email"][i] = None
             elif d[3] < 0.35:
@@ -161,7 +161,7 @@ def _damage(copies: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
             elif d[3] < 0.42:
                 out["email"][i] = _typo(email, rng)
         phone = out["phone"][i]
-        if phone is not None:
+        if isinstance(phone, str):
             if d[4] < 0.25:
                 out["phone"][i] = None
             elif d[4] < 0.6:
