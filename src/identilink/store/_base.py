@@ -10,14 +10,14 @@ passes the same contract suite (``tests/unit/test_store_contract.py``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol, runtime_checkable
 
 import attrs
 
 from identilink.fragments import Fragment
 
-__all__ = ["Customer", "Decision", "Event", "Link", "Store", "StoredFragment"]
+__all__ = ["Customer", "Decision", "Event", "Link", "Nested", "Store", "StoredFragment"]
 
 
 @attrs.frozen
@@ -161,3 +161,29 @@ class Store(Protocol):
     def count(self) -> int: ...
 
     def close(self) -> None: ...
+
+
+class Nested:
+    """``transaction()`` for database stores: nested calls join the outermost one, which
+    :meth:`_outermost` opens (commit on success, roll back on any exception)."""
+
+    _depth = 0
+
+    def _outermost(self) -> AbstractContextManager[None]:
+        raise NotImplementedError
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._depth = 1
+        try:
+            with self._outermost():
+                yield
+        finally:
+            self._depth = 0

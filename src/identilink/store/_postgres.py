@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from typing import Any
+from contextlib import AbstractContextManager
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from identilink.errors import ConfigurationError, StoreError
 from identilink.fragments import Fragment
-from identilink.store._base import Customer, Decision, Event, Link, StoredFragment
+from identilink.store._base import Customer, Decision, Event, Link, Nested, StoredFragment
 
 __all__ = ["PostgresStore"]
 
@@ -54,7 +54,7 @@ CREATE TABLE IF NOT EXISTS {s}.shared (key TEXT PRIMARY KEY, reason TEXT NOT NUL
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
-class PostgresStore:
+class PostgresStore(Nested):
     """A store in a PostgreSQL database, ``postgresql://user@host:port/db[?schema=name]``."""
 
     def __init__(self, url: str, /) -> None:
@@ -84,7 +84,6 @@ class PostgresStore:
                 self._x("INSERT INTO {s}.meta VALUES ('schema', %s)", (SCHEMA_VERSION,))
         if row is not None and row[0] != SCHEMA_VERSION:
             raise StoreError(f"store schema {schema} has version {row[0]}, not {SCHEMA_VERSION}")
-        self._depth = 0
 
     def _x(self, sql: str, args: Any = ()) -> Any:
         return self._db.execute(sql.format(s=self.schema), args)
@@ -97,21 +96,8 @@ class PostgresStore:
             with self._db.cursor() as cursor:
                 cursor.executemany(sql.format(s=self.schema), rows)
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        if self._depth:
-            self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
-            return
-        self._depth = 1
-        try:
-            with self._db.transaction():
-                yield
-        finally:
-            self._depth = 0
+    def _outermost(self) -> AbstractContextManager[None]:
+        return cast("AbstractContextManager[None]", self._db.transaction())
 
     def next_number(self, counter: str) -> int:
         row = self._one(

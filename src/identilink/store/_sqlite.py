@@ -11,7 +11,7 @@ from typing import Any
 
 from identilink.errors import StoreError
 from identilink.fragments import Fragment
-from identilink.store._base import Customer, Decision, Event, Link, StoredFragment
+from identilink.store._base import Customer, Decision, Event, Link, Nested, StoredFragment
 
 __all__ = ["SQLiteStore"]
 
@@ -48,7 +48,7 @@ CREATE TABLE IF NOT EXISTS shared (key TEXT PRIMARY KEY, reason TEXT NOT NULL);
 """
 
 
-class SQLiteStore:
+class SQLiteStore(Nested):
     """A store in one SQLite file (``":memory:"`` for a throwaway one).
 
     Opened in WAL mode with ``synchronous=NORMAL``: a committed change survives a killed
@@ -71,28 +71,16 @@ class SQLiteStore:
             self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
         elif row[0] != SCHEMA_VERSION:
             raise StoreError(f"store {self.path} has schema {row[0]}, expected {SCHEMA_VERSION}")
-        self._depth = 0
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        if self._depth:
-            self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
-            return
+    def _outermost(self) -> Iterator[None]:
         self._db.execute("BEGIN IMMEDIATE")
-        self._depth = 1
         try:
             yield
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
-        else:
-            self._db.execute("COMMIT")
-        finally:
-            self._depth = 0
+        self._db.execute("COMMIT")
 
     def next_number(self, counter: str) -> int:
         name = f"counter:{counter}"
