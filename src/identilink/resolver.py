@@ -846,7 +846,7 @@ class Resolver:
         for group in groups.values():
             for comp in group:
                 self._views[comp.cid] = comp
-        self._generation = f"{self.store.next_number('generation')}"
+        self._generation = str(int(self.store.get_meta("generation") or "0") + 1)
         self.store.set_meta("generation", self._generation)
 
     def _load(self, cache: dict[str, StoredFragment], ids: Iterable[str]) -> None:
@@ -855,9 +855,8 @@ class Resolver:
             cache.update(self.store.get_fragments(missing))
 
     def _usable(self, key: str, cache: dict[str, StoredFragment]) -> list[str] | None:
-        """Holders of ``key`` when it may link them, else ``None`` (marking it shared)."""
-        if self.store.shared(key):
-            return None
+        """Holders of a key not yet known to be shared when it may link them, else ``None``
+        (marking it shared)."""
         members = self.store.holders(key)
         if len(members) < 2:
             return members
@@ -903,11 +902,11 @@ class Resolver:
                     if key in seen_keys:
                         continue
                     seen_keys.add(key)
-                    was_shared = bool(store.shared(key))
+                    if store.shared(key):  # its holders were separated when it became so
+                        continue
                     members = self._usable(key, cache)
-                    if members is None:
-                        if not was_shared:  # it linked them until now
-                            queue += store.holders(key)
+                    if members is None:  # shared from now on: it linked them until now
+                        queue += store.holders(key)
                         continue
                     holders[key] = members
                     queue += members
@@ -968,13 +967,7 @@ class Resolver:
 
         def comps_holding(key: str) -> list[_Comp]:
             if key not in holding_memo:
-                members = store.holders(key)
-                place(members)
-                found: dict[str, _Comp] = {}
-                for m in members:
-                    comp = comp_of(m)
-                    found[comp.cid] = comp
-                holding_memo[key] = list(found.values())
+                holding_memo[key] = list(holders_comps(key))
             return holding_memo[key]
 
         targets_memo: dict[str, str | None] = {}
