@@ -136,6 +136,7 @@ class Table:
         #: 0 for left, 1 for right in link mode; ``None`` when deduplicating.
         self.source = source
         self._codes: dict[str, tuple[Codes, Strings]] = {}
+        self._rule_codes: dict[str, Codes] = {}
 
     @property
     def n(self) -> int:

@@ -32,7 +32,17 @@ Index = npt.NDArray[np.int64]
 
 
 def rule_codes(table: Table, rule: BlockingRule) -> Index:
-    """One integer code per record for the rule's combined key, ``-1`` where any key is null."""
+    """One integer code per record for the rule's combined key, ``-1`` where any key is null.
+
+    Computed once per table: the pair budget, blocking and training all ask for them.
+    """
+    name = str(rule)
+    if name not in table._rule_codes:
+        table._rule_codes[name] = _combined_codes(table, rule)
+    return table._rule_codes[name]
+
+
+def _combined_codes(table: Table, rule: BlockingRule) -> Index:
     combined: Index | None = None
     for key in rule.keys:
         codes = table.key_codes(key)
