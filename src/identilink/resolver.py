@@ -231,36 +231,45 @@ def _first_only(fragment: Fragment) -> str | None:
     return canonical_given_name(tokens[0]) if len(tokens) == 1 else None
 
 
-def _handle_prefixes(handle: str, first: str) -> set[str]:
-    """What a last name must start with (one or two letters) for ``handle`` to be built from
-    ``first`` and it (see :func:`identilink.resolve._handle_fits`)."""
+def _last_name_starts(handle: str, first: str, size: int) -> set[str]:
+    """What a last name must start with (its first ``size`` letters at most) for ``handle``
+    to be built from ``first`` and it (see :func:`identilink.resolve._handle_fits`)."""
     letters = "".join(c for c in handle if c.isalpha())
     out = set()
     if letters.startswith(first) and len(letters) > len(first):
-        out.add(letters[len(first) : len(first) + 2])
+        out.add(letters[len(first) : len(first) + size])
     if letters[:1] == first[:1] and len(letters) >= 4:
-        out.add(letters[1:3])
+        out.add(letters[1 : 1 + size])
     return out
+
+
+def _account_keys(name: str) -> tuple[str, str, str]:
+    """Where the accounts that may join an anchor holding the full name ``name`` are indexed:
+    the same full name, or a username built from its first name and last name's start."""
+    first, last = name.split(" ", 1)
+    return (f"full\t{name}", f"hfl\t{first}\t{last[:1]}", f"hfl\t{first}\t{last[:2]}")
 
 
 def name_keys(fragment: Fragment) -> list[str]:
     """Index keys of a fragment's names.
 
     A fragment with a first and last name: ``full`` (canonical first + last) and ``fl`` (first
-    + the last name's first one and two letters). A first-name-only fragment: ``hfl`` keys for
-    the last-name prefixes its usernames allow (``janedo`` -> ``jane`` + ``do``), so an anchor
-    finds the usernames that may be built from its name without scanning a first name's
-    holders.
+    + the last name's first one, two and three letters), so a username finds the names it may
+    be built from (``janedoe`` -> ``jane`` + ``doe``). A first-name-only fragment: ``hfl``
+    keys for the last-name starts its usernames allow (``janedoe`` -> ``jane`` + ``do``), so an
+    anchor finds the usernames that may be built from its name (:func:`_account_keys`)
+    without scanning a first name's holders.
     """
     full = _full_key(fragment)
     if full is not None:
         first, last = full.split(" ", 1)
-        return [f"full\t{full}", f"fl\t{first}\t{last[:1]}", f"fl\t{first}\t{last[:2]}"]
+        starts = dict.fromkeys(last[:size] for size in (1, 2, 3))
+        return [f"full\t{full}", *(f"fl\t{first}\t{start}" for start in starts)]
     given = _first_only(fragment)
     if not given:
         return []
     handles = [h.partition(":")[2] for h in fragment.values("handle")]
-    prefixes = {p for h in handles for p in _handle_prefixes(h, given)}
+    prefixes = {p for h in handles for p in _last_name_starts(h, given, 2)}
     return [f"hfl\t{given}\t{p}" for p in sorted(prefixes)]
 
 
@@ -485,6 +494,17 @@ def _keyed(fid: str, fragment: Fragment) -> list[tuple[str, str]]:
     return [(fid, k) for k in [*identifier_keys(fragment), *name_keys(fragment)]] or [(fid, "")]
 
 
+def _views_of(component: Mapping[str, str], fragments: Mapping[str, Fragment]) -> dict[str, _Comp]:
+    """Level-2 views of the components ``component`` (fragment -> component id) forms."""
+    by_comp: dict[str, list[str]] = defaultdict(list)
+    for f, cid in component.items():
+        by_comp[cid].append(f)
+    return {
+        cid: _comp_view(cid, [pair for f in members for pair in _keyed(f, fragments[f])])
+        for cid, members in by_comp.items()
+    }
+
+
 class Resolver:
     """Resolve fragments into customers in a :class:`~identilink.store.Store`, one at a time
     or in micro-batches, with stable customer ids, lineage and steward decisions.
@@ -559,10 +579,12 @@ class Resolver:
         batch = list(fragments)
         with self.store.transaction():
             seeds: set[str] = set()
+            replaced = False
             for fragment in batch:
                 fid = fragment.fragment_id
                 old = self.store.get_fragments([fid]).get(fid)
                 if old is not None:
+                    replaced = True
                     seeds.update(self._retire_keys(old.fragment))
                 seq = old.seq if old else self.store.next_number("fragment")
                 self.store.put_fragment(
@@ -570,7 +592,7 @@ class Resolver:
                     identifier_keys(fragment) + name_keys(fragment),
                 )
                 seeds.add(fid)
-            self._resolve(seeds, {f.fragment_id for f in batch})
+            self._resolve(seeds, {f.fragment_id for f in batch}, only_added=not replaced)
             stored = self.store.get_fragments(f.fragment_id for f in batch)
             return {fid: s.customer for fid, s in stored.items()}
 
@@ -873,7 +895,12 @@ class Resolver:
         seeds: set[str],
         new: set[str],
         gone: Mapping[str, StoredFragment] | None = None,
+        *,
+        only_added: bool = False,
     ) -> None:
+        """Re-resolve the region around ``seeds``. ``only_added``: the change only added the
+        fragments ``new`` (no update, delete or decision), so accounts outside the region can
+        change their anchor only through names whose anchors in the region changed."""
         store = self.store
         self._fresh()
         cache: dict[str, StoredFragment] = {}
@@ -922,20 +949,22 @@ class Resolver:
         old_customer = {f: cache[f].customer for f in region}
         if gone:
             old_customer.update({f: s.customer for f, s in gone.items()})
-        # Level 2: accounts and anchors around every name key the region touches (for the
+        comps = _views_of(component, fragments)
+        # Level 2: accounts and anchors around the name keys the region touches (for the
         # region's full names, the usernames that may be built from them: ``hfl`` keys).
-        keys = {k for f in region for k in name_keys(fragments[f])}
-        if gone:
-            keys |= {k for s in gone.values() for k in name_keys(s.fragment)}
-        keys = {f"h{k}" if k.startswith("fl\t") else k for k in keys}
-        comps: dict[str, _Comp] = {}
-        by_comp: dict[str, list[str]] = defaultdict(list)
-        for f, cid in component.items():
-            by_comp[cid].append(f)
-        for cid, members in by_comp.items():
-            comps[cid] = _comp_view(
-                cid, [pair for f in members for pair in _keyed(f, fragments[f])]
-            )
+        if only_added:
+            # An account outside the region keeps its anchor unless the region's anchors,
+            # taken as their sets of full names, changed: only names in the difference count.
+            before = _views_of({f: cache[f].component for f in region - new}, fragments)
+            was = Counter(c.full for c in before.values() if c.anchor)
+            now = Counter(c.full for c in comps.values() if c.anchor)
+            names = {n for full in (was - now) + (now - was) for n in full}
+            keys: set[str] = set()
+        else:
+            held = [*fragments.values(), *(s.fragment for s in (gone or {}).values())]
+            names = {n for f in held if (n := _full_key(f)) is not None}
+            keys = {k for f in held for k in name_keys(f) if k.startswith("hfl\t")}
+        keys |= {key for name in names for key in _account_keys(name)}
         # Outside the region, components and customers are read from the index alone.
         placed: dict[str, tuple[str, str]] = {f: (component[f], cache[f].customer) for f in region}
 
@@ -970,7 +999,21 @@ class Resolver:
                 holding_memo[key] = list(holders_comps(key))
             return holding_memo[key]
 
-        targets_memo: dict[str, str | None] = {}
+        targets_memo: dict[tuple[frozenset[str], ...], str | None] = {}
+        anchors_memo: dict[str, list[str]] = {}
+
+        def first_anchors(key: str) -> list[str]:
+            """Up to two anchors holding ``key`` (two already make an account's choice
+            ambiguous)."""
+            if key not in anchors_memo:
+                found: list[str] = []
+                for a in holders_comps(key):
+                    if a.anchor and a.cid not in found:
+                        found.append(a.cid)
+                        if len(found) > 1:
+                            break
+                anchors_memo[key] = found
+            return anchors_memo[key]
 
         def holders_comps(key: str) -> Iterator[_Comp]:
             """The components holding ``key``, one at a time (a caller may stop early)."""
@@ -991,21 +1034,20 @@ class Resolver:
         def target(comp: _Comp) -> str | None:
             """The one anchor an account joins, or ``None`` (none, or two or more: stops
             looking at the second, so a common first name costs two anchors, not all)."""
-            if comp.cid in targets_memo:
-                return targets_memo[comp.cid]
+            signature = (comp.full, comp.firsts, comp.handles)  # all the answer depends on
+            if signature in targets_memo:
+                return targets_memo[signature]
             found: set[str] = set()
             for key in sorted(comp.full):
-                for a in holders_comps(f"full\t{key}"):
-                    if a.anchor:
-                        found.add(a.cid)
-                    if len(found) > 1:
-                        break
+                found.update(first_anchors(f"full\t{key}"))
+                if len(found) > 1:
+                    break
             if not found and comp.handles:
                 keys = {
-                    f"fl\t{first}\t{prefix}"
+                    f"fl\t{first}\t{start}"
                     for first in comp.firsts
                     for h in comp.handles
-                    for prefix in _handle_prefixes(h, first)
+                    for start in _last_name_starts(h, first, 3)
                 }
                 for key in sorted(keys):
                     first = key.split("\t")[1]
@@ -1022,7 +1064,7 @@ class Resolver:
                     if len(found) > 1:
                         break
             result = found.pop() if len(found) == 1 else None
-            targets_memo[comp.cid] = result
+            targets_memo[signature] = result
             return result
 
         affected: dict[str, _Comp] = {c.cid: c for c in comps.values()}
@@ -1062,12 +1104,7 @@ class Resolver:
             affected[a.cid] = a
             candidates: dict[str, _Comp] = {}
             for name in a.full:
-                first, last = name.split(" ", 1)
-                for key in (
-                    f"full\t{name}",
-                    f"hfl\t{first}\t{last[:1]}",
-                    f"hfl\t{first}\t{last[:2]}",
-                ):
+                for key in _account_keys(name):
                     for c in comps_holding(key):
                         if c.account and target(c) == a.cid:
                             candidates[c.cid] = c

@@ -10,7 +10,7 @@ from identilink import Resolver
 from identilink.fragments import Fragment, FragmentBuilder
 from identilink.store import MemoryStore
 
-NAMES = ("Jane Doe", "John Doe", "Jane", "Ann Lee", "")
+NAMES = ("Jane Doe", "Jane Dole", "John Doe", "Jane", "Ann Lee", "")
 EMAILS = ("jane@doe.io", "jd@work.io", "ann@lee.io", "test@test.com")
 PHONES = ("4152704859", "2127365000", "6505550123")
 TWITTER = ("11", "22")

@@ -19,7 +19,7 @@ from identilink.store._base import Customer, Decision, Event, Link, Nested, Stor
 
 __all__ = ["PostgresStore"]
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS {s}.meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -15,7 +15,7 @@ from identilink.store._base import Customer, Decision, Event, Link, Nested, Stor
 
 __all__ = ["SQLiteStore"]
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
