@@ -945,6 +945,9 @@ class Resolver:
             list(decisions.values()),
             self.rules,
         )
+        # Name links touching the region go with its links: their accounts are re-derived
+        # at level 2 below, so none is lost.
+        named = {f for k in store.links(region) if k.kind == "name" for f in (k.left, k.right)}
         store.replace_links(region, self._scored([*used, *refused], cache))
         old_customer = {f: cache[f].customer for f in region}
         if gone:
@@ -1068,7 +1071,11 @@ class Resolver:
             return result
 
         affected: dict[str, _Comp] = {c.cid: c for c in comps.values()}
-        anchors: dict[str, _Comp] = {c.cid: c for c in comps.values() if c.anchor}
+        place(named - region)
+        for f in named - region:
+            if f in placed:
+                affected[comp_of(f).cid] = comp_of(f)
+        anchors: dict[str, _Comp] = {c.cid: c for c in affected.values() if c.anchor}
         for key in keys:
             for c in comps_holding(key):
                 affected[c.cid] = c
@@ -1077,12 +1084,32 @@ class Resolver:
         # Every customer touched is recomputed whole: the anchor an account leaves, and the
         # accounts of an anchor that changed, keep no stale customer id.
         done: set[str] = {""}
+        linked: set[str] = set()
         while True:
             for c in list(affected.values()):
                 if c.account:
                     t = target(c)
                     if t is not None and t not in affected:
                         anchors[t] = affected[t] = comps[t]
+            if only_added:
+                # The accounts an anchor refused (a name link with a reason) may be accepted
+                # now; those it accepted are in its customer.
+                # (The region's name links were collected above.)
+                for a in [a for cid, a in anchors.items() if cid not in linked]:
+                    linked.add(a.cid)
+                    if a.members[0] in region:
+                        continue
+                    ends = [
+                        f
+                        for k in store.links(a.members)
+                        if k.kind == "name"
+                        for f in (k.left, k.right)
+                    ]
+                    place(ends)
+                    for f in ends:
+                        if f in placed:
+                            oc = comp_of(f)
+                            affected[oc.cid] = oc
             members_now = [m for c in affected.values() for m in c.members]
             place(m for m in members_now if m not in old_customer)
             touched = {old_customer.get(m) or placed[m][1] for m in members_now} - done
@@ -1100,14 +1127,22 @@ class Resolver:
         groups: dict[str, list[_Comp]] = {}
         joined: set[str] = set()
         name_links: list[Link] = []
+        # An account joins the anchor it targets; when only fragments were added, every
+        # account that may is affected already (its customer, a refusal, or a changed name).
+        targeting: dict[str | None, list[_Comp]] = defaultdict(list)
+        if only_added:
+            for c in affected.values():
+                if c.account:
+                    targeting[target(c)].append(c)
         for a in sorted(anchors.values(), key=lambda c: c.cid):
             affected[a.cid] = a
-            candidates: dict[str, _Comp] = {}
-            for name in a.full:
-                for key in _account_keys(name):
-                    for c in comps_holding(key):
-                        if c.account and target(c) == a.cid:
-                            candidates[c.cid] = c
+            candidates: dict[str, _Comp] = {c.cid: c for c in targeting.get(a.cid, [])}
+            if not only_added:
+                for name in a.full:
+                    for key in _account_keys(name):
+                        for c in comps_holding(key):
+                            if c.account and target(c) == a.cid:
+                                candidates[c.cid] = c
             accepted = [a]
             profile = self._profile_of(a, cache, decisions)
             for c in sorted(candidates.values(), key=lambda c: c.cid):

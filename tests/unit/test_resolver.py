@@ -145,6 +145,22 @@ def test_accounts_join_the_unique_anchor_of_their_name(store: Store) -> None:
     assert r.verify() == []
 
 
+def test_an_account_refused_by_an_anchor_joins_once_an_add_removes_the_reason(
+    store: Store,
+) -> None:
+    r = Resolver(store)
+    anchor = r.add(frag("crm", "1", name="Jane Doe", emails=("jd@x.io", "jane@doe.io")))
+    r.add(frag("email", "2", name="Jane Doe", emails=("jd@x.io",), twitter="22"))
+    account = r.add(frag("twitter", "3", name="Jane Doe", twitter="11"))
+    assert account != anchor  # one Twitter id per customer: the anchor holds 22 already
+    # jd@x.io becomes shared by two names: email:2 (Twitter id 22) leaves the anchor, and
+    # the account it kept out joins, though the add touched neither it nor its name
+    r.add(frag("crm", "4", name="John Doe", emails=("jd@x.io",)))
+    assert r.customer_of("twitter:3") == anchor
+    assert r.customer_of("email:2") != anchor
+    assert r.verify() == []
+
+
 def test_update_re_resolves(store: Store) -> None:
     r = Resolver(store)
     a = r.add(frag("crm", "1", name="Jane Doe", emails=("jd@x.io",)))
