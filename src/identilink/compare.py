@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 from rapidfuzz import fuzz
 from rapidfuzz.distance import DamerauLevenshtein, Jaro, JaroWinkler, Levenshtein
 from rapidfuzz.process import cpdist
@@ -67,7 +68,8 @@ def _metric_scores(
     ca, cb = codes[a], codes[b]
     lo, hi = np.minimum(ca, cb), np.maximum(ca, cb)
     width = np.int64(len(uniques))
-    distinct, inverse = np.unique(lo * width + hi, return_inverse=True)
+    # hashing, not sorting: np.unique's sort was the costliest step at millions of pairs
+    inverse, distinct = pd.factorize(lo * width + hi)
     left = uniques[distinct // width].tolist()
     right = uniques[distinct % width].tolist()
     is_similarity = SCORERS[kind][2]
@@ -84,7 +86,7 @@ def _metric_scores(
     scores = np.asarray(raw, dtype=np.float64)
     if kind == "token_sort":
         scores = scores / 100.0
-    return scores[inverse.ravel()]
+    return scores[inverse]
 
 
 #: level kinds decided by equality of a per-value key
