@@ -945,10 +945,10 @@ class Resolver:
             list(decisions.values()),
             self.rules,
         )
-        # Name links touching the region go with its links: their accounts are re-derived
-        # at level 2 below, so none is lost.
+        # The region's links are replaced by these at the end; its name links with them:
+        # their accounts are affected at level 2 below and re-derived, so none is lost.
+        links = self._scored([*used, *refused], cache)
         named = {f for k in store.links(region) if k.kind == "name" for f in (k.left, k.right)}
-        store.replace_links(region, self._scored([*used, *refused], cache))
         old_customer = {f: cache[f].customer for f in region}
         if gone:
             old_customer.update({f: s.customer for f, s in gone.items()})
@@ -1161,15 +1161,22 @@ class Resolver:
         for c in affected.values():
             if c.cid not in groups and c.cid not in joined:
                 groups[c.cid] = [c]
-        # Name links are re-derived for every affected account.
+        # Name links are re-derived for every affected account; its other links outside
+        # the region stay.
         accounts = [m for c in affected.values() if not c.anchor for m in c.members]
-        kept = [k for k in store.links(accounts) if k.kind != "name"]
-        store.replace_links(accounts, [*kept, *self._scored(name_links, cache)])
+        links += [
+            k
+            for k in store.links(accounts)
+            if k.kind != "name" and k.left not in region and k.right not in region
+        ]
+        store.replace_links([*region, *accounts], [*links, *self._scored(name_links, cache)])
         grouped = [m for group in groups.values() for comp in group for m in comp.members]
         place(m for m in grouped if m not in old_customer)
         old_customer.update({m: placed[m][1] for m in grouped if m not in old_customer})
         stale = {cache[f].component for f in region} | set(component.values())
+        current = {f: (cache[f].component, cache[f].customer) for f in region}
         rows = self._assign(groups, cache, old_customer, new, gone or {})
+        store.assign(r for r in rows if current.get(r[0], placed.get(r[0])) != r[1:])
         self._remember(groups, rows, stale, gone or {})
 
     def _scored(self, links: list[Link], cache: dict[str, StoredFragment]) -> list[Link]:
@@ -1207,6 +1214,8 @@ class Resolver:
         new: set[str],
         gone: Mapping[str, StoredFragment],
     ) -> list[tuple[str, str, str]]:
+        """Customer ids for ``groups`` (lineage events written); (fragment, component,
+        customer) rows for every member, for the caller to store."""
         store = self.store
         now = self._clock()
         members_of = {g: [f for c in comps for f in c.members] for g, comps in groups.items()}
@@ -1251,7 +1260,6 @@ class Resolver:
                 for old in sorted({old_of[f] for f in fs if old_of[f] in customers}):
                     store.add_event(Event("split", old, cid, "no longer linked", now))
             rows += [(f, c.cid, cid) for c in groups[g] for f in c.members]
-        store.assign(rows)
         # Old ids with nothing left.
         for old in {s.customer for s in gone.values()} - set(claim):
             if old and not store.members(customer=old):

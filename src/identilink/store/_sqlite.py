@@ -209,17 +209,20 @@ class SQLiteStore(Nested):
         return [Decision(*r) for r in rows]
 
     def replace_links(self, fragment_ids: Iterable[str], links: Iterable[Link]) -> None:
-        ids = list(set(fragment_ids))
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            self._db.execute(f"DELETE FROM links WHERE lhs IN ({marks})", chunk)
-            self._db.execute(f"DELETE FROM links WHERE rhs IN ({marks})", chunk)
+        # Only the difference is written: most changes leave most of a region's links as
+        # they were, and every page written is copied to the WAL and back.
+        old = {(k.left, k.right, k.kind, k.value): k for k in self.links(fragment_ids)}
+        new = {(k.left, k.right, k.kind, k.value): k for k in links}
+        self._db.executemany(
+            "DELETE FROM links WHERE lhs=? AND rhs=? AND kind=? AND value=?",
+            [key for key, link in old.items() if key not in new],
+        )
         self._db.executemany(
             "INSERT OR REPLACE INTO links VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (k.left, k.right, k.kind, k.value, k.weight, k.status, k.reason, k.evidence)
-                for k in links
+                for key, k in new.items()
+                if old.get(key) != k
             ],
         )
 
