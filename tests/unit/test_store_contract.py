@@ -3,11 +3,12 @@ leaves no trace. Add a backend to ``STORES`` and it is held to the same suite.""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 
-from identilink.errors import StoreError
+from identilink.errors import ConfigurationError, StoreError
 from identilink.fragments import FragmentBuilder
 from identilink.store import (
     Customer,
@@ -160,6 +161,34 @@ def test_sqlite_store_persists_and_checks_its_schema(tmp_path: Path) -> None:
     (tmp_path / "junk.db").write_bytes(b"not a database at all" * 100)
     with pytest.raises(StoreError, match="cannot open store"):
         SQLiteStore(tmp_path / "junk.db")
+
+
+def test_sqlite_checkpoints_in_the_background_and_keeps_the_log_small(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import identilink.store._sqlite as sqlite_module
+
+    monkeypatch.setattr(sqlite_module, "_WAL_LIMIT", 64 * 1024)
+    monkeypatch.setattr(sqlite_module, "_CHECKPOINT_EVERY", 0.005)
+    path = tmp_path / "s.db"
+    store = SQLiteStore(path)
+    wal = Path(f"{path}-wal")
+    largest = 0
+    for i in range(300):
+        with store.transaction():
+            store.put_fragment(_stored(str(i), f"{i}@x.io"), [f"k{i}", "x" * 500 + str(i)])
+        largest = max(largest, wal.stat().st_size)
+        time.sleep(0.001)
+    store.close()
+    assert store._checkpointer is not None
+    assert not store._checkpointer.is_alive()
+    # the log started over (a few limits' worth at most), and nothing was lost
+    assert largest < 16 * 64 * 1024
+    again = SQLiteStore(path, checkpoint="inline")
+    assert again.count() == 300
+    assert again.holders("k299") == ["crm:299"]
+    with pytest.raises(ConfigurationError, match="checkpoint"):
+        SQLiteStore(path, checkpoint="never")  # type: ignore[arg-type]
 
 
 def test_postgres_store_says_what_is_wrong() -> None:
