@@ -6,10 +6,11 @@
 1. Generates a multi-channel set, parses it, holds out ``--probe`` fragments at random and
    bulk-loads the rest into a SQLite store with ``Resolver.load`` (resolved at once in
    memory, written in one transaction; the same clusters as adding one by one).
-2. In a fresh process (so its memory is what a service would hold), adds the held-out
-   fragments one at a time: p50 / p99 latency, sustained rate, peak RSS. The anchor, in the
-   same process: a bare SQLite insert of the same fragment JSON in its own transaction, the
-   floor under any durable ``add``.
+2. In a fresh process pinned to one core (so its memory is what a service would hold, and
+   the store's checkpoint thread shares that core), adds the held-out fragments one at a
+   time: p50 / p99 / max latency, sustained rate, peak RSS. The anchor, in the same process:
+   a bare SQLite insert of the same fragment JSON in its own transaction, the floor under
+   any durable ``add``.
 3. Agreement on ``--agree-people`` people (~100k fragments): every fragment added one at a
    time, in shuffled order, against batch ``resolve_fragments`` on the same set (pairwise F1
    on clusters), and both against the truth (B-cubed).
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import sqlite3
@@ -64,6 +66,7 @@ def _peak_mib() -> float:
 
 def probe(store_path: str, probe_path: str) -> None:
     """Child process: add held-out fragments one at a time; print JSON figures."""
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     probes = list(read_fragments(probe_path))
     anchor_db = sqlite3.connect(Path(store_path).with_suffix(".anchor.db"), isolation_level=None)
     anchor_db.execute("PRAGMA journal_mode=WAL")

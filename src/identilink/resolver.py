@@ -77,26 +77,42 @@ class Rules:
     limits: Mapping[str, int] = attrs.field(factory=_default_limits)
     #: Attributes whose different values refuse a merge (two dates of birth: two people).
     conflicting: tuple[str, ...] = ("dob",)
+    #: With a trained model: a link whose two fragments the model scores below this match
+    #: weight (log2 Bayes factor, prior included) is refused, the model's veto over a shared
+    #: identifier or name. ``None``: the model explains links but refuses none.
+    min_match_weight: float | None = None
 
     def __attrs_post_init__(self) -> None:
         for kind, limit in self.limits.items():
             if not isinstance(limit, int) or limit < 1:
                 raise ConfigurationError(f"limit for {kind!r} must be at least 1, got {limit!r}")
+        if self.min_match_weight is not None and not isinstance(self.min_match_weight, int | float):
+            raise ConfigurationError(
+                f"min_match_weight must be a number, got {self.min_match_weight!r}"
+            )
 
     def to_json(self) -> str:
-        return json.dumps({"limits": dict(self.limits), "conflicting": list(self.conflicting)})
+        return json.dumps(
+            {
+                "limits": dict(self.limits),
+                "conflicting": list(self.conflicting),
+                "min_match_weight": self.min_match_weight,
+            }
+        )
 
     @classmethod
     def from_json(cls, text: str) -> Rules:
-        """Rules from JSON ``{"limits": {"email": 8, ...}, "conflicting": ["dob"]}``."""
+        """Rules from JSON ``{"limits": {"email": 8, ...}, "conflicting": ["dob"],
+        "min_match_weight": -5}`` (every field optional)."""
         try:
             data = json.loads(text)
-            unknown = set(data) - {"limits", "conflicting"}
+            unknown = set(data) - {"limits", "conflicting", "min_match_weight"}
             if unknown:
                 raise ConfigurationError(f"unknown rules field(s): {', '.join(sorted(unknown))}")
             return cls(
                 limits={**_default_limits(), **dict(data.get("limits", {}))},
                 conflicting=tuple(data.get("conflicting", ("dob",))),
+                min_match_weight=data.get("min_match_weight"),
             )
         except (ValueError, TypeError, AttributeError) as exc:
             if isinstance(exc, ConfigurationError):
@@ -341,9 +357,11 @@ class _Clusterer:
         fragments: Mapping[str, Fragment],
         rules: Rules,
         decisions: Sequence[Decision],
+        veto: Callable[[str, str], str] | None = None,
     ) -> None:
         self.parent: dict[str, str] = {f: f for f in fragments}
         self.rules = rules
+        self.veto = veto
         locks: dict[str, str] = {}
         self.forced: list[tuple[str, str]] = []
         pair_decision: dict[frozenset[str], str] = {}
@@ -389,6 +407,8 @@ class _Clusterer:
         pa, pb = self.profiles[ra], self.profiles[rb]
         if not forced:
             reason = pa.refusal(pb, self.rules, self.find)
+            if not reason and self.veto is not None:
+                reason = self.veto(link.left, link.right)
             if reason:
                 self.refused.append(attrs.evolve(link, status="refused", reason=reason))
                 return False
@@ -430,9 +450,11 @@ def cluster_components(
     holders: Mapping[str, Sequence[str]],
     decisions: Sequence[Decision],
     rules: Rules,
+    veto: Callable[[str, str], str] | None = None,
 ) -> tuple[dict[str, str], list[Link], list[Link]]:
-    """Level 1 on a closed region: (fragment -> component, used links, refused links)."""
-    clusterer = _Clusterer(fragments, rules, decisions)
+    """Level 1 on a closed region: (fragment -> component, used links, refused links).
+    ``veto(left, right)``: why a link between two fragments is refused beside the rules."""
+    clusterer = _Clusterer(fragments, rules, decisions, veto)
     clusterer.run_forced()
     for link in _edges(holders):
         clusterer.union(link)
@@ -525,8 +547,12 @@ class Resolver:
         self.store = store
         self.rules = rules or Rules()
         #: A trained model: every link is scored with it, comparison by comparison, on the
-        #: two fragments' attributes and identifiers (``Link.evidence``, ``explain``).
+        #: two fragments' attributes and identifiers (``Link.evidence``, ``explain``), and
+        #: refused below ``Rules.min_match_weight``.
         self.model = model
+        if self.rules.min_match_weight is not None and model is None:
+            raise ConfigurationError("Rules.min_match_weight needs a trained model to score links")
+        self._steps: dict[tuple[str, str], list[tuple[str, float]]] = {}
         # What the index says about components outside a recomputed region, kept between
         # calls; cleared whenever the store's generation shows another writer was there.
         self._placed: dict[str, tuple[str, str]] = {}
@@ -939,11 +965,13 @@ class Resolver:
                     queue += members
             queue = [f for f in dict.fromkeys(queue) if f not in region]
         fragments = {f: cache[f].fragment for f in region}
+        self._steps.clear()
         component, used, refused = cluster_components(
             fragments,
             {k: [m for m in v if m in region] for k, v in holders.items()},
             list(decisions.values()),
             self.rules,
+            self._veto(cache),
         )
         # The region's links are replaced by these at the end; its name links with them:
         # their accounts are affected at level 2 below and re-derived, so none is lost.
@@ -1127,6 +1155,7 @@ class Resolver:
         groups: dict[str, list[_Comp]] = {}
         joined: set[str] = set()
         name_links: list[Link] = []
+        veto = self._veto(cache)
         # An account joins the anchor it targets; when only fragments were added, every
         # account that may is affected already (its customer, a refusal, or a changed name).
         targeting: dict[str | None, list[_Comp]] = defaultdict(list)
@@ -1149,6 +1178,8 @@ class Resolver:
                 other = self._profile_of(c, cache, decisions)
                 link = Link(a.members[0], c.members[0], "name", _name_of(c), WEIGHTS["name"])
                 reason = profile.refusal(other, self.rules, _root_in(set(c.members)))
+                if not reason and veto is not None:
+                    reason = veto(link.left, link.right)
                 affected[c.cid] = c
                 if reason:
                     name_links.append(attrs.evolve(link, status="refused", reason=reason))
@@ -1179,6 +1210,30 @@ class Resolver:
         store.assign(r for r in rows if current.get(r[0], placed.get(r[0])) != r[1:])
         self._remember(groups, rows, stale, gone or {})
 
+    def _score(
+        self, left: str, right: str, cache: dict[str, StoredFragment]
+    ) -> list[tuple[str, float]]:
+        """The model's waterfall for two fragments, computed once per change."""
+        assert self.model is not None
+        if (left, right) not in self._steps:
+            self._load(cache, [left, right])
+            self._steps[left, right] = score_pair(
+                self.model, cache[left].fragment, cache[right].fragment
+            )
+        return self._steps[left, right]
+
+    def _veto(self, cache: dict[str, StoredFragment]) -> Callable[[str, str], str] | None:
+        """Why the model refuses a link (``""``: it does not), or ``None`` without a veto."""
+        floor = self.rules.min_match_weight
+        if self.model is None or floor is None:
+            return None
+
+        def veto(left: str, right: str) -> str:
+            weight = sum(w for _, w in self._score(left, right, cache))
+            return f"model match weight {weight:+.2f} < {floor:+.2f}" if weight < floor else ""
+
+        return veto
+
     def _scored(self, links: list[Link], cache: dict[str, StoredFragment]) -> list[Link]:
         """Links with the model's waterfall as evidence (unchanged without a model)."""
         if self.model is None or not links:
@@ -1189,7 +1244,7 @@ class Resolver:
             if link.left not in cache or link.right not in cache:
                 out.append(link)
                 continue
-            steps = score_pair(self.model, cache[link.left].fragment, cache[link.right].fragment)
+            steps = self._score(link.left, link.right, cache)
             out.append(attrs.evolve(link, evidence=json.dumps(steps)))
         return out
 

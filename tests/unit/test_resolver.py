@@ -306,6 +306,26 @@ def test_a_trained_model_scores_every_link_comparison_by_comparison(
         assert Resolver.open(store.path).model == again.model == model
 
 
+def test_the_model_vetoes_links_it_scores_below_the_floor(examples_dir: Path) -> None:
+    import identilink
+    from identilink.resolver import score_pair
+
+    model = identilink.dedupe(identilink.read_table(examples_dir / "customers.csv")).model
+    with pytest.raises(ConfigurationError, match="needs a trained model"):
+        Resolver(MemoryStore(), Rules(min_match_weight=0.0))
+    assert Rules.from_json(Rules(min_match_weight=1.5).to_json()).min_match_weight == 1.5
+    crm = frag("crm", "1", name="Jane Doe", emails=("jd@x.io",), phones=("4152704859",))
+    chat = frag("webchat", "w1", name="Jane Doe", emails=("jd@x.io",), dob="1980-01-02")
+    weight = sum(w for _, w in score_pair(model, crm, chat))
+    for floor, linked in ((weight - 0.5, True), (weight + 0.5, False)):
+        r = Resolver(MemoryStore(), Rules(min_match_weight=floor), model=model)
+        jane = r.add(crm)
+        assert (r.add(chat) == jane) is linked
+        refused = [k.reason for k in r.explain(jane).refused]
+        assert refused == ([] if linked else [f"model match weight {weight:+.2f} < {floor:+.2f}"])
+        assert r.verify() == []
+
+
 def test_two_writers_on_one_store_see_each_other(tmp_path: Path) -> None:
     path = tmp_path / "shared.db"
     first, second = Resolver(SQLiteStore(path)), Resolver(SQLiteStore(path))
