@@ -321,28 +321,40 @@ def em(
     return m, prior, iterations, converged
 
 
-def compress(g: Gamma) -> tuple[Gamma, Float]:
-    """Distinct rows of a gamma matrix and how often each occurs.
+def compress(g: Gamma, weights: Float | None = None) -> tuple[Gamma, Float]:
+    """Distinct rows of a gamma matrix and how often each occurs (or their total ``weights``).
 
     Rows are packed into one integer (mixed radix over each column's range) so that a 1-D
     ``np.unique`` does the work; very wide matrices fall back to ``np.unique(axis=0)``.
+    Rows come out in the same order for the same set of distinct rows.
     """
+    patterns, inverse = _distinct_rows(g)
+    if weights is None:
+        return patterns, np.bincount(inverse, minlength=len(patterns)).astype(np.float64)
+    return patterns, np.bincount(inverse, weights=weights, minlength=len(patterns)).astype(
+        np.float64
+    )
+
+
+def _distinct_rows(g: Gamma) -> tuple[Gamma, npt.NDArray[np.intp]]:
+    """The distinct rows of ``g`` (sorted) and, per row of ``g``, its distinct row."""
     if len(g) == 0:
-        return g, np.zeros(0)
+        return g, np.zeros(0, dtype=np.intp)
     shifted = g.astype(np.int64) + 1  # null (-1) becomes 0
     radices = shifted.max(axis=0) + 1
     if float(np.prod(radices.astype(np.float64))) >= 2.0**62:
-        patterns, counts = np.unique(g, axis=0, return_counts=True)
-        return patterns.astype(np.int8), counts.astype(np.float64)
+        patterns, inverse = np.unique(g, axis=0, return_inverse=True)
+        return patterns.astype(np.int8), inverse.ravel()
     packed = np.zeros(len(g), dtype=np.int64)
     for j in range(g.shape[1]):
         packed = packed * radices[j] + shifted[:, j]
-    _, first, counts = np.unique(packed, return_index=True, return_counts=True)
-    return g[first].astype(np.int8), counts.astype(np.float64)
+    _, first, inverse = np.unique(packed, return_index=True, return_inverse=True)
+    return g[first].astype(np.int8), inverse.ravel()
 
 
 def _sessions(
-    g: Gamma,
+    patterns: Gamma,
+    inverse: npt.NDArray[np.intp],
     in_rule: Sequence[npt.NDArray[np.bool_]],
     rule_roles: Sequence[set[str]],
     comparisons: Sequence[Comparison],
@@ -352,15 +364,20 @@ def _sessions(
     """m by one EM session per blocking rule, as Splink trains: in the pairs a rule makes,
     the comparisons of the rule's own roles agree by construction, so they are left out and
     the others are estimated; each comparison's m is the mean over the sessions that
-    estimated it. ``None`` when no comparison gets an estimate."""
+    estimated it. ``None`` when no comparison gets an estimate.
+
+    ``patterns`` / ``inverse``: the blocked pairs' distinct gamma rows and each pair's row,
+    so a session counts its pairs' rows (one ``bincount``) instead of sorting its pairs."""
     estimates: list[list[Float]] = [[] for _ in comparisons]
     for mask, roles in zip(in_rule, rule_roles, strict=True):
         free = [j for j, c in enumerate(comparisons) if c.role not in roles]
         if int(mask.sum()) < _MIN_SESSION_PAIRS or len(free) < 2:
             continue
-        patterns, counts = compress(g[mask][:, free])
+        per_row = np.bincount(inverse[mask], minlength=len(patterns)).astype(np.float64)
+        present = per_row > 0
+        rows, counts = compress(patterns[present][:, free], per_row[present])
         m, _, _, _ = em(
-            patterns,
+            rows,
             counts,
             [u[j] for j in free],
             max_iterations=settings.em_max_iterations,
@@ -411,9 +428,10 @@ def train(
         m = [_initial_m(size) for size in sizes]
         prior, iterations, converged = min(1.0 / total, 0.5), 0, False
     else:
-        patterns, counts = compress(g)
+        patterns, inverse = _distinct_rows(g)
+        counts = np.bincount(inverse, minlength=len(patterns)).astype(np.float64)
         for round_ in range(2):
-            session_m = _sessions(g, in_rule, rule_roles, comparisons, u, settings)
+            session_m = _sessions(patterns, inverse, in_rule, rule_roles, comparisons, u, settings)
             m, blocked_prior, iterations, converged = em(
                 patterns,
                 counts,

@@ -558,6 +558,7 @@ class Resolver:
         self._placed: dict[str, tuple[str, str]] = {}
         self._views: dict[str, _Comp] = {}
         self._generation: str | None = None
+        self._steward = True  # whether the store holds steward decisions; see _fresh
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
 
     @classmethod
@@ -702,7 +703,7 @@ class Resolver:
             customer = self.store.get_customer(cid)
             assert customer is not None
             self.store.put_customer(attrs.evolve(customer, locked=True))
-            self.store.add_decision(Decision("lock", cid, "\t".join(members), self._clock()))
+            self._add_decision(Decision("lock", cid, "\t".join(members), self._clock()))
 
     def unlock(self, customer_id: str, /) -> None:
         cid = self.current_id(customer_id)
@@ -711,7 +712,7 @@ class Resolver:
             customer = self.store.get_customer(cid)
             assert customer is not None
             self.store.put_customer(attrs.evolve(customer, locked=False))
-            self.store.add_decision(Decision("unlock", cid, "\t".join(members), self._clock()))
+            self._add_decision(Decision("unlock", cid, "\t".join(members), self._clock()))
             self._resolve(set(members), set())
 
     def events(self, customer_id: str | None = None, /) -> list[Event]:
@@ -849,7 +850,7 @@ class Resolver:
             for fid in (left, right):
                 if fid not in found:
                     raise UnknownFragmentError(f"no fragment {fid!r} in the store")
-            self.store.add_decision(Decision(kind, left, right, self._clock()))
+            self._add_decision(Decision(kind, left, right, self._clock()))
             seeds = {left, right}
             for s in found.values():
                 seeds.update(self.store.members(customer=s.customer))
@@ -870,11 +871,27 @@ class Resolver:
 
     _CACHE_LIMIT = 500_000
 
+    def _add_decision(self, decision: Decision) -> None:
+        self.store.add_decision(decision)
+        self.store.set_meta("decisions", "1")
+
+    def _decisions_of(self, fragment_ids: Iterable[str]) -> list[Decision]:
+        """The steward's decisions naming these fragments (no query while there are none)."""
+        return self.store.decisions(fragment_ids) if self._steward else []
+
     def _fresh(self) -> None:
-        """Forget cached index views if another writer changed the store since we last did."""
-        if self.store.get_meta("generation") != self._generation:
+        """Forget cached index views if another writer changed the store since we last did;
+        learn whether the steward ever decided anything (most stores: never)."""
+        generation = self.store.get_meta("generation")
+        if generation != self._generation:
             self._placed.clear()
             self._views.clear()
+            self._generation = generation
+        flag = self.store.get_meta("decisions")
+        if flag is None:  # a store from before the flag: look once
+            flag = "1" if self.store.decisions() else "0"
+            self.store.set_meta("decisions", flag)
+        self._steward = flag == "1"
 
     def _remember(
         self,
@@ -894,7 +911,7 @@ class Resolver:
         for group in groups.values():
             for comp in group:
                 self._views[comp.cid] = comp
-        self._generation = str(int(self.store.get_meta("generation") or "0") + 1)
+        self._generation = str(int(self._generation or "0") + 1)
         self.store.set_meta("generation", self._generation)
 
     def _load(self, cache: dict[str, StoredFragment], ids: Iterable[str]) -> None:
@@ -942,7 +959,7 @@ class Resolver:
             batch = [f for f in queue if f in cache and f not in region]
             queue = []
             region.update(batch)
-            for d in store.decisions(batch):
+            for d in self._decisions_of(batch):
                 decisions[d.seq] = d
                 if d.kind in ("link", "lock"):
                     queue += [f for f in (d.left, *d.right.split("\t")) if f and f not in region]
@@ -1252,7 +1269,7 @@ class Resolver:
         self, comp: _Comp, cache: dict[str, StoredFragment], decisions: dict[int, Decision]
     ) -> _Profile:
         self._load(cache, comp.members)
-        for d in self.store.decisions(comp.members):
+        for d in self._decisions_of(comp.members):
             decisions[d.seq] = d
         fragments = {m: cache[m].fragment for m in comp.members}
         clusterer = _Clusterer(fragments, self.rules, list(decisions.values()))

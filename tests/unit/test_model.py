@@ -4,9 +4,11 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from identilink import Comparison, FellegiSunterModel, Level, ModelError, Settings
-from identilink.model import ComparisonModel, compress, em
+from identilink.model import ComparisonModel, _distinct_rows, compress, em
 
 COMPARISON = Comparison("dob", [Level("exact")])
 
@@ -16,6 +18,29 @@ def test_compress_counts_distinct_rows() -> None:
     patterns, counts = compress(g)
     as_dict = {tuple(p): c for p, c in zip(patterns.tolist(), counts.tolist(), strict=True)}
     assert as_dict == {(0, -1): 3.0, (1, 0): 1.0}
+
+
+@given(
+    st.lists(st.tuples(*[st.integers(-1, 3)] * 4), min_size=1, max_size=60),
+    st.lists(st.booleans(), min_size=60, max_size=60),
+    st.sets(st.integers(0, 3), min_size=1),
+)
+def test_a_session_counted_from_distinct_rows_equals_one_sorted_from_its_pairs(
+    rows: list[tuple[int, ...]], in_session: list[bool], free_set: set[int]
+) -> None:
+    """The fast path of training's EM sessions against compressing the session's own pairs."""
+    g = np.array(rows, dtype=np.int8)
+    mask = np.array(in_session[: len(rows)])
+    free = sorted(free_set)
+    if not mask.any():
+        return
+    expected_rows, expected_counts = compress(g[mask][:, free])
+    patterns, inverse = _distinct_rows(g)
+    per_row = np.bincount(inverse[mask], minlength=len(patterns)).astype(np.float64)
+    present = per_row > 0
+    got_rows, got_counts = compress(patterns[present][:, free], per_row[present])
+    np.testing.assert_array_equal(got_rows, expected_rows)
+    np.testing.assert_array_equal(got_counts, expected_counts)
 
 
 def test_em_recovers_known_parameters() -> None:

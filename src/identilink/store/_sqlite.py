@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import weakref
@@ -63,17 +64,23 @@ def _checkpoints(path: str, stop: threading.Event, restart: threading.Event, eve
     (:meth:`SQLiteStore._outermost`), after which the log starts over.
     """
     db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    # SQLite syncs the database file only after a checkpoint that copied the whole log,
+    # which a busy writer never lets a passive round do: the round syncs what it copied
+    # itself, or the restart's sync would write out the whole log's pages at once.
+    fd = os.open(path, os.O_RDONLY)
     try:
         db.execute("PRAGMA synchronous=NORMAL")
         page = int(db.execute("PRAGMA page_size").fetchone()[0])
         while not stop.wait(every):
             try:
                 _busy, frames, _done = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-            except sqlite3.Error:  # busy or closing: the next round tries again
+                os.fsync(fd)
+            except (sqlite3.Error, OSError):  # busy or closing: the next round tries again
                 continue
             if frames * page > _WAL_LIMIT:
                 restart.set()
     finally:
+        os.close(fd)
         db.close()
 
 
@@ -291,10 +298,13 @@ class SQLiteStore(Nested):
 
     def links(self, fragment_ids: Iterable[str]) -> list[Link]:
         out: dict[tuple[str, str, str, str], Link] = {}
-        ids = list(fragment_ids)
+        unique = list(dict.fromkeys(fragment_ids))
         sql = "SELECT lhs, rhs, kind, value, weight, status, reason, evidence FROM links"
-        for column in ("lhs", "rhs"):
-            for row in self._where_in(sql, column, ids):
+        for start in range(0, len(unique), 400):  # one statement for both ends
+            chunk = unique[start : start + 400]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(f"{sql} WHERE lhs IN ({marks}) OR rhs IN ({marks})", chunk * 2)
+            for row in rows:
                 out[row[:4]] = Link(*row)
         return list(out.values())
 
