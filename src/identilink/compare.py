@@ -74,7 +74,6 @@ def _metric_scores(
         inverse, distinct = pd.factorize(packed)
         lo, hi = distinct // width, distinct % width
     # else scoring every pair costs less than finding the distinct ones (measured: 1.5x)
-    left, right = uniques[lo], uniques[hi]
     is_similarity = SCORERS[kind][2]
     # rapidfuzz's early exit is not exact to the last bit (e.g. Jaro-Winkler of "x" and "xaa"
     # is 0.8 yet dropped at a cutoff of 0.8 - 1e-9), so similarities get a looser cutoff and
@@ -85,11 +84,23 @@ def _metric_scores(
         score_cutoff = max(cutoff - 1e-6, 0.0)
     else:
         score_cutoff = int(cutoff)
-    raw = cpdist(left, right, scorer=SCORERS[kind][1], score_cutoff=score_cutoff, workers=-1)
-    scores = np.asarray(raw, dtype=np.float64)
+    # in chunks: rapidfuzz converts every string of a call up front (about 400 bytes a pair)
+    scores = np.empty(len(lo), dtype=np.float64)
+    for start in range(0, len(lo), _CHUNK):
+        part = slice(start, start + _CHUNK)
+        scores[part] = cpdist(
+            uniques[lo[part]],
+            uniques[hi[part]],
+            scorer=SCORERS[kind][1],
+            score_cutoff=score_cutoff,
+            workers=-1,
+        )
     if kind == "token_sort":
         scores = scores / 100.0
     return scores if inverse is None else scores[inverse]
+
+
+_CHUNK = 500_000
 
 
 def _mostly_repeated(packed: Index) -> bool:

@@ -53,9 +53,13 @@ def test_vectorised_gammas_agree_with_reference(rows) -> None:
     comparisons = [c for c in COMPARISONS if c.role in table.values]
     pairs, a, b = _all_pairs(table)
     normal = _rows(table)
-    # both ways of scoring string metrics: each distinct pair of values once, or every pair
-    for repeated in (True, False):
-        with mock.patch("identilink.compare._mostly_repeated", return_value=repeated):
+    # both ways of scoring string metrics (each distinct pair of values once, or every
+    # pair), the second in chunks of three pairs
+    for repeated, chunk in ((True, 500_000), (False, 3)):
+        with (
+            mock.patch("identilink.compare._mostly_repeated", return_value=repeated),
+            mock.patch("identilink.compare._CHUNK", chunk),
+        ):
             fast = gammas(table, comparisons, a, b)
         for k, (i, j) in enumerate(pairs):
             expected = [reference_gamma(c, normal[i], normal[j]) for c in comparisons]
