@@ -35,21 +35,24 @@ def golden_records(
     completeness = np.zeros(len(labels), dtype=np.int64)
     for values in normalized.values():
         completeness += pd.notna(values).astype(np.int64)
+    alone = sizes[labels] == 1  # a record alone in its cluster is its golden record
     for role, column in roles.items():
         if role not in normalized:
             continue
         codes, _ = pd.factorize(normalized[role], use_na_sentinel=True)
-        present = np.flatnonzero(codes >= 0)
         chosen = np.full(n_clusters, -1, dtype=np.int64)
+        single = np.flatnonzero(alone & (codes >= 0))
+        chosen[labels[single]] = single
+        present = np.flatnonzero(~alone & (codes >= 0))
         if len(present):
             cluster = labels[present].astype(np.int64)
-            # how many records of the cluster share each record's value: one sort of packed keys
+            # how many records of the cluster share each record's value (hashing, no sort)
             packed = cluster * (int(codes.max()) + 1) + codes[present]
-            _, inverse, counts = np.unique(packed, return_inverse=True, return_counts=True)
-            freq = counts[inverse]
+            inverse, distinct = pd.factorize(packed)
+            freq = np.bincount(inverse, minlength=len(distinct))[inverse]
             # per cluster: the most frequent value, then the most complete record, then the
-            # earliest
-            order = np.lexsort((present, -completeness[present], -freq, cluster))
+            # earliest (a stable sort keeps record order among ties)
+            order = _order(cluster, freq, completeness[present])
             in_order = cluster[order]
             first = np.ones(len(order), dtype=bool)
             first[1:] = in_order[1:] != in_order[:-1]
@@ -62,3 +65,17 @@ def golden_records(
         out[column] = col_values
         out[f"{column}__source"] = sources
     return out
+
+
+def _order(
+    cluster: npt.NDArray[np.int64],
+    freq: npt.NDArray[np.int64],
+    completeness: npt.NDArray[np.int64],
+) -> npt.NDArray[np.intp]:
+    """Records by cluster, then frequency and completeness descending, then position: one
+    stable sort of a packed key where it fits in 63 bits, else ``np.lexsort``."""
+    f, c = int(freq.max()) + 1, int(completeness.max()) + 1
+    if (int(cluster.max()) + 1) * f * c < 2**62:
+        key = (cluster * f + (f - 1 - freq)) * c + (c - 1 - completeness)
+        return np.argsort(key, kind="stable")
+    return np.lexsort((np.arange(len(cluster)), -completeness, -freq, cluster))
