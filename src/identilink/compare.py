@@ -100,7 +100,7 @@ def _metric_scores(
     return scores if inverse is None else scores[inverse]
 
 
-_CHUNK = 500_000
+_CHUNK = 100_000
 
 
 def _mostly_repeated(packed: Index) -> bool:
@@ -197,25 +197,32 @@ def _level_hits(
 def gammas(table: Table, comparisons: Sequence[Comparison], a: Index, b: Index, /) -> Gamma:
     """The comparison-vector matrix, one column per comparison, for pairs ``(a, b)``.
 
-    Comparisons run on two threads for large inputs: their numpy and rapidfuzz work
-    releases the GIL, so two cores share it.
+    Pairs go in chunks of ``_PAIR_CHUNK`` (a comparison's temporaries cost about 90 bytes a
+    pair, so memory stays bounded whatever the pair count), and comparisons run on two
+    threads for large inputs: their numpy and rapidfuzz work releases the GIL.
     """
     out = np.empty((len(a), len(comparisons)), dtype=np.int8)
     if len(a) < _PARALLEL_PAIRS or len(comparisons) < 2:
-        for j, comparison in enumerate(comparisons):
-            out[:, j] = gamma(table, comparison, a, b)
+        for start in range(0, len(a), _PAIR_CHUNK):
+            part = slice(start, start + _PAIR_CHUNK)
+            for j, comparison in enumerate(comparisons):
+                out[part, j] = gamma(table, comparison, a[part], b[part])
         return out
     from concurrent.futures import ThreadPoolExecutor
 
     for comparison in comparisons:  # the shared per-role caches, filled before the threads
         table.codes(comparison.role)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        columns = list(pool.map(lambda c: gamma(table, c, a, b), comparisons))
-    for j, column in enumerate(columns):
-        out[:, j] = column
+        for start in range(0, len(a), _PAIR_CHUNK):
+            part = slice(start, start + _PAIR_CHUNK)
+            n = len(comparisons)
+            columns = list(pool.map(gamma, [table] * n, comparisons, [a[part]] * n, [b[part]] * n))
+            for j, column in enumerate(columns):
+                out[part, j] = column
     return out
 
 
+_PAIR_CHUNK = 1_000_000
 _PARALLEL_PAIRS = 200_000
 
 

@@ -54,11 +54,12 @@ def test_vectorised_gammas_agree_with_reference(rows) -> None:
     pairs, a, b = _all_pairs(table)
     normal = _rows(table)
     # both ways of scoring string metrics (each distinct pair of values once, or every
-    # pair), the second in chunks of three pairs
+    # pair), the second with pairs in chunks of two and metrics in chunks of three
     for repeated, chunk in ((True, 500_000), (False, 3)):
         with (
             mock.patch("identilink.compare._mostly_repeated", return_value=repeated),
             mock.patch("identilink.compare._CHUNK", chunk),
+            mock.patch("identilink.compare._PAIR_CHUNK", chunk - 1),
         ):
             fast = gammas(table, comparisons, a, b)
         for k, (i, j) in enumerate(pairs):
