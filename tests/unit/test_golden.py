@@ -88,7 +88,7 @@ def test_golden_choices_match_a_record_by_record_reference(
     )
     expected = _reference(normalized, labels, n_clusters)
     for role, column in (("first_name", "fn"), ("city", "city")):
-        got = [None if s is None else int(s[1:]) for s in out[f"{column}__source"]]
+        got = [None if pd.isna(s) else int(s[1:]) for s in out[f"{column}__source"]]
         assert got == [None if i < 0 else i for i in expected[role]]
 
 
