@@ -6,9 +6,9 @@ normalised values, so each distinct string is handled once.
 
 from __future__ import annotations
 
-import functools
 import warnings
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import jellyfish
 import numpy as np
@@ -116,7 +116,7 @@ def _transform(key: Key) -> Callable[[str], str | None]:
 
 def _factorize(values: Strings) -> tuple[Codes, Strings]:
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+    return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=object)
 
 
 class Table:
@@ -137,6 +137,16 @@ class Table:
         self.source = source
         self._codes: dict[str, tuple[Codes, Strings]] = {}
         self._rule_codes: dict[str, Codes] = {}
+        # per-table, not functools.cache on the methods: that kept every table of a
+        # long-lived process alive
+        self._memo: dict[tuple[str, str, str], Any] = {}
+
+    def drop_caches(self) -> None:
+        """Forget the codes computed so far (they are recomputed on demand): a run frees
+        them before it builds its results."""
+        self._codes.clear()
+        self._rule_codes.clear()
+        self._memo.clear()
 
     @property
     def n(self) -> int:
@@ -174,28 +184,40 @@ class Table:
         self.key_codes(key)
         return self._codes[str(key)][1]
 
-    @functools.cache  # noqa: B019 - a Table lives for one run
     def shared_codes(self, role: str, other: str) -> tuple[Codes, Codes]:
         """Codes of two roles over one vocabulary, so values can be compared crosswise."""
-        both = np.concatenate([self.values[role], self.values[other]])
-        codes, _ = _factorize(both)
-        return codes[: self.n], codes[self.n :]
+        memo = ("shared", role, other)
+        if memo not in self._memo:
+            both = np.concatenate([self.values[role], self.values[other]])
+            codes, _ = _factorize(both)
+            self._memo[memo] = (codes[: self.n], codes[self.n :])
+        result: tuple[Codes, Codes] = self._memo[memo]
+        return result
 
-    @functools.cache  # noqa: B019 - a Table lives for one run
     def days(self, role: str) -> npt.NDArray[np.float64]:
         """ISO dates of ``role`` as days since the epoch (NaN for null)."""
-        codes, uniques = self.codes(role)
-        parsed = pd.to_datetime(pd.Series(uniques, dtype=object), errors="coerce", format="ISO8601")
-        day = (parsed - pd.Timestamp("1970-01-01")).dt.days.to_numpy(dtype=np.float64)
-        lookup = np.append(day, np.nan)
-        return np.asarray(lookup[codes], dtype=np.float64)
+        memo = ("days", role, "")
+        if memo not in self._memo:
+            codes, uniques = self.codes(role)
+            parsed = pd.to_datetime(
+                pd.Series(uniques, dtype=object), errors="coerce", format="ISO8601"
+            )
+            day = (parsed - pd.Timestamp("1970-01-01")).dt.days.to_numpy(dtype=np.float64)
+            lookup = np.append(day, np.nan)
+            self._memo[memo] = np.asarray(lookup[codes], dtype=np.float64)
+        result: npt.NDArray[np.float64] = self._memo[memo]
+        return result
 
-    @functools.cache  # noqa: B019
     def numbers(self, role: str) -> npt.NDArray[np.float64]:
-        codes, uniques = self.codes(role)
-        parsed = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce")
-        lookup = np.append(parsed.to_numpy(dtype=np.float64), np.nan)
-        return np.asarray(lookup[codes], dtype=np.float64)
+        """Values of ``role`` as numbers (NaN for null or not a number)."""
+        memo = ("numbers", role, "")
+        if memo not in self._memo:
+            codes, uniques = self.codes(role)
+            parsed = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce")
+            lookup = np.append(parsed.to_numpy(dtype=np.float64), np.nan)
+            self._memo[memo] = np.asarray(lookup[codes], dtype=np.float64)
+        result: npt.NDArray[np.float64] = self._memo[memo]
+        return result
 
     def term_frequencies(self, role: str) -> npt.NDArray[np.float64]:
         """Share of non-null records holding each distinct value (indexed by code)."""

@@ -340,14 +340,16 @@ def _distinct_rows(g: Gamma) -> tuple[Gamma, npt.NDArray[np.intp]]:
     """The distinct rows of ``g`` (sorted) and, per row of ``g``, its distinct row."""
     if len(g) == 0:
         return g, np.zeros(0, dtype=np.intp)
-    shifted = g.astype(np.int64) + 1  # null (-1) becomes 0
-    radices = shifted.max(axis=0) + 1
-    if float(np.prod(radices.astype(np.float64))) >= 2.0**62:
+    # column by column: an int64 copy of the whole matrix was the largest array of a run
+    radices = [int(g[:, j].max()) + 2 for j in range(g.shape[1])]  # null (-1) becomes 0
+    if float(np.prod(np.asarray(radices, dtype=np.float64))) >= 2.0**62:
         patterns, inverse = np.unique(g, axis=0, return_inverse=True)
         return patterns.astype(np.int8), inverse.ravel()
     packed = np.zeros(len(g), dtype=np.int64)
-    for j in range(g.shape[1]):
-        packed = packed * radices[j] + shifted[:, j]
+    for j, radix in enumerate(radices):
+        packed *= radix
+        packed += g[:, j]
+        packed += 1
     _, first, inverse = np.unique(packed, return_index=True, return_inverse=True)
     return g[first].astype(np.int8), inverse.ravel()
 
