@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -114,6 +115,16 @@ def _usable(settings: Settings, table: Table) -> tuple[tuple[Comparison, ...], l
     return tuple(c for c in settings.comparisons if c.role in table.values), skipped
 
 
+def _release_memory() -> None:
+    """Hand memory freed by the last stage back to the system (glibc keeps freed heap pages
+    otherwise, and a million-record run's peak counts them). A no-op elsewhere."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    libc.malloc_trim(0)
+
+
 def _must_link(
     table: Table, settings: Settings, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.int8], list[str]]:
@@ -198,6 +209,7 @@ def _run(
         a, b = blocked.left, blocked.right
         with timer.stage("comparing"), bar.stage(f"comparing {len(a):,} pairs"):
             g = compute_gammas(table, comparisons, a, b)
+        _release_memory()  # what the comparisons freed goes back to the system
         with timer.stage("training"), bar.stage("training"):
             if model is None:
                 in_rule = []
@@ -236,11 +248,12 @@ def _run(
                     dtype=object,
                 )
             cluster_ids = display[first]
+        _release_memory()
         with timer.stage("golden"), bar.stage("golden records"):
             roles = settings.roles
             assert roles is not None
-            original = (  # one frame is read as it is: no copy of a million rows
-                frames[0].reset_index(drop=True)
+            original = (  # one frame is read as it is (by position): no copy
+                frames[0]
                 if len(frames) == 1
                 else pd.concat([f[list(roles.values())] for f in frames], ignore_index=True)
             )

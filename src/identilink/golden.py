@@ -9,6 +9,7 @@ to the earliest record. The value written is the original one, as the chosen rec
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -31,7 +32,7 @@ def golden_records(
     """
     n_clusters = len(cluster_ids)
     sizes = np.bincount(labels, minlength=n_clusters)
-    out = pd.DataFrame({"cluster_id": cluster_ids, "n_records": sizes})
+    out: dict[str, npt.NDArray[Any]] = {"cluster_id": cluster_ids, "n_records": sizes}
     completeness = np.zeros(len(labels), dtype=np.int64)
     for values in normalized.values():
         completeness += pd.notna(values).astype(np.int64)
@@ -64,7 +65,7 @@ def golden_records(
         sources[has] = record_ids[chosen[has]]
         out[column] = col_values
         out[f"{column}__source"] = sources
-    return out
+    return pd.DataFrame(out, copy=False)  # built once: inserting columns copied them
 
 
 def _order(
