@@ -32,8 +32,9 @@ from identilink.normalize import (
     normalize_text,
 )
 from identilink.normalize.blocklist import blocked_reason
+from identilink.normalize.email import quick_normalized
 from identilink.normalize.names import canonical_given_name
-from identilink.normalize.phone import national_number
+from identilink.normalize.phone import national_number, quick_e164
 
 __all__ = ["IdentilinkWarning", "Table", "normalizer_for", "prepare"]
 
@@ -76,6 +77,17 @@ def normalizer_for(role: str, settings: Settings) -> Callable[[object], str]:
     if role == "handle":
         return normalize_handle
     return normalize_text
+
+
+def quick_normalizer_for(role: str, settings: Settings) -> Callable[[object], str | None] | None:
+    """The one-step common case of :func:`normalizer_for` (placeholders included), if the
+    role has one: ``None`` from it sends a value through the full normaliser."""
+    if role == "email":
+        return quick_normalized
+    if role == "phone":
+        region = settings.default_region
+        return lambda v: quick_e164(v, region)
+    return None
 
 
 def _soundex(v: str) -> str:
@@ -274,7 +286,9 @@ def prepare(
     for role, column in roles.items():
         func = normalizer_for(role, settings)
         series = pd.concat([f[column] for f in frames], ignore_index=True)
-        normalized, report = normalize_column(series, func, column=column, role=role)
+        normalized, report = normalize_column(
+            series, func, column=column, role=role, quick=quick_normalizer_for(role, settings)
+        )
         reports.append(report)
         if report.n_null + report.n_invalid == report.n_values:
             if role in explicit_roles:

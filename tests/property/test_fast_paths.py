@@ -5,9 +5,13 @@ from __future__ import annotations
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from identilink._table import normalizer_for
+from identilink.config import Settings
 from identilink.errors import NormalizationError
 from identilink.normalize import email as email_module
 from identilink.normalize import phone as phone_module
+from identilink.normalize.email import quick_normalized
+from identilink.normalize.phone import quick_e164
 
 atext = st.text(alphabet="abcXYZ019!#$%&'*+/=?^_`{|}~-.", min_size=1, max_size=20)
 label = st.text(alphabet="abcxyzXN019-", min_size=1, max_size=12)
@@ -108,3 +112,36 @@ def test_fold_ascii_shortcut_agrees_with_the_general_path(value: str) -> None:
     from identilink.normalize import text
 
     assert text.fold.__wrapped__(value) == text._fold_general(value)
+
+
+def _full(role: str, region: str, value: object) -> str | None:
+    """What a column's full normaliser makes of ``value`` (``None``: rejected)."""
+    try:
+        return normalizer_for(role, Settings(default_region=region))(value)
+    except NormalizationError:
+        return None
+
+
+placeholders = st.sampled_from(
+    ["test@test.com", "noreply@x.io", "No-Reply+a@b.org", "a@example.com", "x@y.test"]
+)
+
+
+@given(addresses | placeholders | st.integers())
+@example("  Jane.Doe@Example.COM ")
+@example("noreply@shop.io")
+def test_quick_email_column_path_agrees_with_the_full_one(value: object) -> None:
+    quick = quick_normalized(value)
+    if quick is not None:
+        assert quick == _full("email", "US", value)
+
+
+@given(
+    numbers | st.sampled_from(["000-000-0000", "(201) 555-0123", "212 555 0100"]),
+    st.sampled_from(["US", "CA", "GB"]),
+)
+@example("415.270.4859", "US")
+def test_quick_phone_column_path_agrees_with_the_full_one(value: str, region: str) -> None:
+    quick = quick_e164(value, region)
+    if quick is not None:
+        assert quick == _full("phone", region, value)

@@ -49,10 +49,13 @@ def normalize_column(
     *,
     column: str,
     role: str,
+    quick: Callable[[object], str | None] | None = None,
 ) -> tuple[npt.NDArray[np.object_], ColumnReport]:
     """Normalise every value of ``values``; invalid ones become ``None`` and are counted.
 
     ``func`` runs once per distinct non-null value, so repeated values cost nothing.
+    ``quick``, where given, is tried first: the same answer as ``func`` for the common case,
+    ``None`` for the rest (which ``func`` then handles, with its reasons).
     Returns an object array of normalised strings (``None`` for null or invalid) and a report.
     """
     examples: list[tuple[str, str]] = []
@@ -68,6 +71,9 @@ def normalize_column(
     mapped: list[str | None] = []
     invalid_codes: list[int] = []
     for i, raw in enumerate(uniques):
+        if quick is not None and (done := quick(raw)) is not None:
+            mapped.append(done)
+            continue
         if _is_blank(raw):
             mapped.append(None)
             continue

@@ -10,6 +10,7 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType
 
 from identilink.errors import NormalizationError
+from identilink.normalize.blocklist import _phone_reason
 
 __all__ = ["Phone", "national_number", "normalize_phone"]
 
@@ -59,6 +60,18 @@ def _fast(value: str, region: str) -> Phone | None:
         return None
     area = m.group(1).strip("() ")
     return Phone(original=value, e164=f"+1{area}{m.group(2)}{m.group(3)}")
+
+
+def quick_e164(value: object, /, region: str) -> str | None:
+    """A whole column's common case in one step: the E.164 form of a usual North American
+    spelling that is not a default placeholder, or ``None`` for anything else (the caller
+    then takes :func:`normalize_phone` and the placeholder rules, which say why)."""
+    if type(value) is not str:
+        return None
+    fast = _fast(value, region)
+    if fast is None or _phone_reason(fast.e164) is not None:
+        return None
+    return fast.e164
 
 
 def normalize_phone(value: object, /, *, region: str = "US") -> Phone:
