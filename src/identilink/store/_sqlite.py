@@ -91,10 +91,11 @@ class SQLiteStore(Nested):
     process; the file is always consistent because every change is one transaction.
 
     ``checkpoint``: who copies the write-ahead log back into the database file. SQLite's
-    default (``"inline"``) has the commit that crosses 1,000 log pages do it, so one change
-    in a few hundred waits for it (at a million fragments, 20-30 ms). ``"background"`` (the
+    default (``"inline"``) has the commit that crosses 1,000 log pages do it, so about one
+    change in fifty waits for it (20-30 ms at a million fragments). ``"background"`` (the
     default for files) does it on a thread of the store's own, a few times a second, with
-    its own connection: changes never wait for it, and the log stays as small.
+    its own connection; a change waits only when a writer that never pauses let the log pass
+    16 MiB, for the little the thread has not copied yet.
     """
 
     def __init__(
