@@ -23,6 +23,7 @@ from identilink._pipeline import Result, count_pairs, dedupe, link
 from identilink._version import __version__
 from identilink.adapters import ingest
 from identilink.bench.multichannel import generate
+from identilink.bench.sweep import DATASETS, run_benchmark, sweep_report
 from identilink.config import Settings
 from identilink.errors import ConfigurationError, IdentilinkError, InputDataError, InputFileError
 from identilink.fragments import read_fragments, write_fragments
@@ -124,6 +125,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--encoding", default="utf-8", help="text encoding of CSV input")
     p.add_argument("--out", help="also write the table here (.csv, .parquet, .json)")
     _STORE_COMMANDS.append(p)
+    p = sub.add_parser("bench", help="run a data set with ground truth; metrics and a report")
+    p.add_argument("dataset", choices=sorted(DATASETS), help="the data set")
+    p.add_argument("--records", type=int, default=100_000, help="for generated people")
+    p.add_argument("--seed", type=int, default=1, help="for generated people")
+    p.add_argument("--out", required=True, help="directory for bench.json and report.html")
     p = sub.add_parser("generate", help="write a seeded multi-channel data set with truth")
     p.add_argument("--people", type=int, required=True)
     p.add_argument("--seed", type=int, default=0)
@@ -417,6 +423,26 @@ def _run_blocking(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_bench(args: argparse.Namespace) -> int:
+    report, sweep = run_benchmark(args.dataset, records=args.records, seed=args.seed)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    report["sweep"] = sweep.to_dict(orient="records")
+    (out / "bench.json").write_text(json.dumps(report, indent=2, default=str))
+    facts = {k: v for k, v in report.items() if k not in ("sweep", "stages")}
+    title = f"identilink on {DATASETS[args.dataset]}"
+    (out / "report.html").write_text(sweep_report(sweep, title=title, facts=facts))
+    if not args.quiet:
+        print(
+            f"identilink: {args.dataset}: {report['records']:,} records in "
+            f"{report['seconds']:.2f} s, F1 {report['f1']:.4f} (P {report['precision']:.4f}, "
+            f"R {report['recall']:.4f}), pair completeness {report['pair_completeness']:.4f}, "
+            f"peak {report['peak_mib']} MiB; {out / 'bench.json'}, {out / 'report.html'}",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.command == "store":
         return _run_store(args)
@@ -428,6 +454,8 @@ def _run(args: argparse.Namespace) -> int:
         return _run_resolve(args)
     if args.command == "generate":
         return _run_generate(args)
+    if args.command == "bench":
+        return _run_bench(args)
     settings, model = _settings(args)
     columns = _parse_columns(args.column)
     progress = not args.quiet
