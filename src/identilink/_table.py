@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import jellyfish
 import numpy as np
@@ -40,6 +40,9 @@ __all__ = ["IdentilinkWarning", "Table", "normalizer_for", "prepare"]
 
 Codes = npt.NDArray[np.int64]
 Strings = npt.NDArray[np.object_]
+
+
+_T = TypeVar("_T")
 
 
 class IdentilinkWarning(UserWarning):
@@ -196,40 +199,44 @@ class Table:
         self.key_codes(key)
         return self._codes[str(key)][1]
 
+    def _memoised(self, key: tuple[str, str, str], compute: Callable[[], _T]) -> _T:
+        if key not in self._memo:
+            self._memo[key] = compute()
+        result: _T = self._memo[key]
+        return result
+
     def shared_codes(self, role: str, other: str) -> tuple[Codes, Codes]:
         """Codes of two roles over one vocabulary, so values can be compared crosswise."""
-        memo = ("shared", role, other)
-        if memo not in self._memo:
-            both = np.concatenate([self.values[role], self.values[other]])
-            codes, _ = _factorize(both)
-            self._memo[memo] = (codes[: self.n], codes[self.n :])
-        result: tuple[Codes, Codes] = self._memo[memo]
-        return result
+
+        def compute() -> tuple[Codes, Codes]:
+            codes, _ = _factorize(np.concatenate([self.values[role], self.values[other]]))
+            return codes[: self.n], codes[self.n :]
+
+        return self._memoised(("shared", role, other), compute)
 
     def days(self, role: str) -> npt.NDArray[np.float64]:
         """ISO dates of ``role`` as days since the epoch (NaN for null)."""
-        memo = ("days", role, "")
-        if memo not in self._memo:
+
+        def compute() -> npt.NDArray[np.float64]:
             codes, uniques = self.codes(role)
             parsed = pd.to_datetime(
                 pd.Series(uniques, dtype=object), errors="coerce", format="ISO8601"
             )
             day = (parsed - pd.Timestamp("1970-01-01")).dt.days.to_numpy(dtype=np.float64)
-            lookup = np.append(day, np.nan)
-            self._memo[memo] = np.asarray(lookup[codes], dtype=np.float64)
-        result: npt.NDArray[np.float64] = self._memo[memo]
-        return result
+            return np.asarray(np.append(day, np.nan)[codes], dtype=np.float64)
+
+        return self._memoised(("days", role, ""), compute)
 
     def numbers(self, role: str) -> npt.NDArray[np.float64]:
         """Values of ``role`` as numbers (NaN for null or not a number)."""
-        memo = ("numbers", role, "")
-        if memo not in self._memo:
+
+        def compute() -> npt.NDArray[np.float64]:
             codes, uniques = self.codes(role)
             parsed = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce")
             lookup = np.append(parsed.to_numpy(dtype=np.float64), np.nan)
-            self._memo[memo] = np.asarray(lookup[codes], dtype=np.float64)
-        result: npt.NDArray[np.float64] = self._memo[memo]
-        return result
+            return np.asarray(lookup[codes], dtype=np.float64)
+
+        return self._memoised(("numbers", role, ""), compute)
 
     def term_frequencies(self, role: str) -> npt.NDArray[np.float64]:
         """Share of non-null records holding each distinct value (indexed by code)."""
