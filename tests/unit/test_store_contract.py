@@ -191,6 +191,22 @@ def test_sqlite_checkpoints_in_the_background_and_keeps_the_log_small(
         SQLiteStore(path, checkpoint="never")  # type: ignore[arg-type]
 
 
+def test_sqlite_falls_back_to_inline_checkpoints_when_its_thread_stops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import identilink.store._sqlite as sqlite_module
+
+    monkeypatch.setattr(sqlite_module, "_checkpoints", lambda *args: None)  # dies at once
+    store = SQLiteStore(tmp_path / "s.db")
+    assert store._checkpointer is not None
+    store._checkpointer.join()
+    with store.transaction():
+        store.put_fragment(_stored("1", "a@x.io"), ["k"])
+    assert store._checkpointer is None
+    assert store._db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+    store.close()
+
+
 def test_postgres_store_says_what_is_wrong() -> None:
     from identilink.errors import ConfigurationError
     from identilink.store import PostgresStore

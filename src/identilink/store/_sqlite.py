@@ -63,14 +63,24 @@ def _checkpoints(path: str, stop: threading.Event, restart: threading.Event, eve
     sets ``restart`` and the writer's next change first copies the little that is left
     (:meth:`SQLiteStore._outermost`), after which the log starts over.
     """
-    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    except sqlite3.Error:
+        return  # the store falls back to inline checkpoints (see SQLiteStore._outermost)
     # SQLite syncs the database file only after a checkpoint that copied the whole log,
     # which a busy writer never lets a passive round do: the round syncs what it copied
     # itself, or the restart's sync would write out the whole log's pages at once.
-    fd = os.open(path, os.O_RDONLY)
     try:
-        db.execute("PRAGMA synchronous=NORMAL")
-        page = int(db.execute("PRAGMA page_size").fetchone()[0])
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        db.close()
+        return
+    try:
+        try:
+            db.execute("PRAGMA synchronous=NORMAL")
+            page = int(db.execute("PRAGMA page_size").fetchone()[0])
+        except sqlite3.Error:
+            return
         while not stop.wait(every):
             try:
                 _busy, frames, _done = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
@@ -142,6 +152,10 @@ class SQLiteStore(Nested):
 
     @contextmanager
     def _outermost(self) -> Iterator[None]:
+        if self._checkpointer is not None and not self._checkpointer.is_alive():
+            # the thread could not go on (its connection failed): SQLite's own way again
+            self._db.execute("PRAGMA wal_autocheckpoint=1000")
+            self._checkpointer = None
         if self._restart.is_set():
             self._restart.clear()
             self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
