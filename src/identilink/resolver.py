@@ -1116,10 +1116,16 @@ class Resolver:
             return result
 
         affected: dict[str, _Comp] = {c.cid: c for c in comps.values()}
-        place(named - region)
-        for f in named - region:
-            if f in placed:
-                affected[comp_of(f).cid] = comp_of(f)
+
+        def affect(fids: Sequence[str]) -> None:
+            """The components of these stored fragments are affected too."""
+            place(fids)
+            for f in fids:
+                if f in placed:
+                    comp = comp_of(f)
+                    affected[comp.cid] = comp
+
+        affect(sorted(named - region))
         anchors: dict[str, _Comp] = {c.cid: c for c in affected.values() if c.anchor}
         for key in keys:
             for c in comps_holding(key):
@@ -1144,17 +1150,14 @@ class Resolver:
                     linked.add(a.cid)
                     if a.members[0] in region:
                         continue
-                    ends = [
-                        f
-                        for k in store.links(a.members)
-                        if k.kind == "name"
-                        for f in (k.left, k.right)
-                    ]
-                    place(ends)
-                    for f in ends:
-                        if f in placed:
-                            oc = comp_of(f)
-                            affected[oc.cid] = oc
+                    affect(
+                        [
+                            f
+                            for k in store.links(a.members)
+                            if k.kind == "name"
+                            for f in (k.left, k.right)
+                        ]
+                    )
             members_now = [m for c in affected.values() for m in c.members]
             place(m for m in members_now if m not in old_customer)
             touched = {old_customer.get(m) or placed[m][1] for m in members_now} - done
