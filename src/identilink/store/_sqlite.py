@@ -8,7 +8,7 @@ import sqlite3
 import threading
 import weakref
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -63,35 +63,27 @@ def _checkpoints(path: str, stop: threading.Event, restart: threading.Event, eve
     sets ``restart`` and the writer's next change first copies the little that is left
     (:meth:`SQLiteStore._outermost`), after which the log starts over.
     """
-    try:
-        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    except sqlite3.Error:
-        return  # the store falls back to inline checkpoints (see SQLiteStore._outermost)
     # SQLite syncs the database file only after a checkpoint that copied the whole log,
     # which a busy writer never lets a passive round do: the round syncs what it copied
     # itself, or the restart's sync would write out the whole log's pages at once.
     try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        db.close()
-        return
-    try:
-        try:
+        with closing(sqlite3.connect(path, isolation_level=None, check_same_thread=False)) as db:
             db.execute("PRAGMA synchronous=NORMAL")
             page = int(db.execute("PRAGMA page_size").fetchone()[0])
-        except sqlite3.Error:
-            return
-        while not stop.wait(every):
+            fd = os.open(path, os.O_RDONLY)
             try:
-                _busy, frames, _done = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-                os.fsync(fd)
-            except (sqlite3.Error, OSError):  # busy or closing: the next round tries again
-                continue
-            if frames * page > _WAL_LIMIT:
-                restart.set()
-    finally:
-        os.close(fd)
-        db.close()
+                while not stop.wait(every):
+                    try:
+                        _busy, frames, _ = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                        os.fsync(fd)
+                    except (sqlite3.Error, OSError):  # busy or closing: try the next round
+                        continue
+                    if frames * page > _WAL_LIMIT:
+                        restart.set()
+            finally:
+                os.close(fd)
+    except (sqlite3.Error, OSError):
+        return  # the store falls back to inline checkpoints (see SQLiteStore._outermost)
 
 
 class SQLiteStore(Nested):
