@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -102,19 +101,10 @@ def run_splink(path: Path) -> dict[str, object]:
     }
 
 
-def _peak_mib() -> float:
-    """This process's peak resident memory: the kernel's high-water mark, which (unlike
-    ``ru_maxrss``) does not carry the parent's peak across fork and exec."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def child(tool: str, path: str) -> None:
     import pandas as pd
 
-    from identilink.bench.metrics import cluster_pair_metrics
+    from identilink.bench.metrics import cluster_pair_metrics, peak_memory_mib
 
     out = (run_identilink if tool == "identilink" else run_splink)(Path(path))
     clusters = out.pop("clusters")
@@ -124,7 +114,7 @@ def child(tool: str, path: str) -> None:
     merged["cluster_id"] = merged["cluster_id"].fillna(merged["record_id"].astype(str) + "-alone")
     metrics = cluster_pair_metrics(merged["cluster_id"].astype(str), merged["person_id"])
     out.update(metrics.to_dict())
-    out["peak_mib"] = _peak_mib()
+    out["peak_mib"] = peak_memory_mib()
     print(json.dumps(out, default=str))
 
 

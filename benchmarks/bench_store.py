@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import random
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -36,7 +35,7 @@ import pandas as pd
 
 from identilink import Resolver
 from identilink.adapters import detect_channel, get_adapter
-from identilink.bench.metrics import b_cubed, cluster_pair_metrics
+from identilink.bench.metrics import b_cubed, cluster_pair_metrics, peak_memory_mib
 from identilink.bench.multichannel import generate, iter_truth
 from identilink.fragments import Fragment, read_fragments, write_fragments
 from identilink.resolve import resolve_fragments
@@ -55,15 +54,6 @@ def _parse(directory: Path) -> list[Fragment]:
     return fragments
 
 
-def _peak_mib() -> float:
-    """This process's peak resident memory. ``ru_maxrss`` would carry the parent's peak
-    across fork and exec; the kernel's per-process high-water mark does not."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def probe(store_path: str, probe_path: str) -> None:
     """Child process: add held-out fragments one at a time; print JSON figures."""
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
@@ -79,7 +69,7 @@ def probe(store_path: str, probe_path: str) -> None:
         anchor_db.execute("INSERT INTO t VALUES (?, ?)", (f.fragment_id, json.dumps(f.to_dict())))
         anchor_db.execute("COMMIT")
         anchor.append(time.perf_counter() - start)
-    base_rss = _peak_mib()
+    base_rss = peak_memory_mib()
     resolver = Resolver(SQLiteStore(store_path))
     latencies = []
     start_all = time.perf_counter()
@@ -94,7 +84,7 @@ def probe(store_path: str, probe_path: str) -> None:
     def pct(values: list[float], q: float) -> float:
         return values[min(len(values) - 1, int(q * len(values)))] * 1000
 
-    peak = _peak_mib()
+    peak = peak_memory_mib()
     problems = resolver.verify()
     print(
         json.dumps(

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import attrs
 import numpy as np
 import pandas as pd
 
-__all__ = ["PairMetrics", "b_cubed", "blocking_metrics", "cluster_pair_metrics"]
+__all__ = [
+    "PairMetrics",
+    "b_cubed",
+    "blocking_metrics",
+    "cluster_pair_metrics",
+    "peak_memory_mib",
+]
 
 
 @attrs.frozen
@@ -118,3 +125,20 @@ def blocking_metrics(
         "pair_completeness": found / true_pairs if true_pairs else 1.0,
         "reduction_ratio": 1.0 - len(el) / n_total_pairs if n_total_pairs else 0.0,
     }
+
+
+def peak_memory_mib() -> float:
+    """This process's peak resident memory in MiB: the kernel's high-water mark (VmHWM),
+    which, unlike ``ru_maxrss``, does not carry a parent's peak across fork and exec; where
+    there is no ``/proc``, ``ru_maxrss``; 0 where neither exists."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    try:
+        import resource
+    except ImportError:  # not a Unix
+        return 0.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

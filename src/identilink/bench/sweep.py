@@ -14,7 +14,7 @@ from html import escape
 import numpy as np
 import pandas as pd
 
-from identilink.bench.metrics import cluster_pair_metrics
+from identilink.bench.metrics import cluster_pair_metrics, peak_memory_mib
 from identilink.cluster import components
 
 __all__ = ["DEFAULT_THRESHOLDS", "sweep_report", "threshold_sweep"]
@@ -201,7 +201,7 @@ def run_benchmark(
         "records": n,
         "seconds": round(seconds, 3),
         "stages": result.report["seconds"],
-        "peak_mib": round(_peak_mib()),
+        "peak_mib": round(peak_memory_mib()),
         "candidate_pairs": result.report["n_candidate_pairs"],
         **{k: round(v, 6) for k, v in blocking.items()},
         **{k: round(float(v), 6) for k, v in pairs.to_dict().items()},
@@ -211,16 +211,3 @@ def run_benchmark(
         "threshold": result.report["threshold"],
     }
     return report, threshold_sweep(result.pairs, result.clusters, truth)
-
-
-def _peak_mib() -> float:
-    """This process's peak resident memory (the kernel's high-water mark; 0 where unknown)."""
-    from pathlib import Path
-
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
