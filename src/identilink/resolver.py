@@ -632,15 +632,11 @@ class Resolver:
 
         if self.store.count():
             raise StoreError("load() fills an empty store; use add_many() on one that has data")
-        staging = Resolver(MemoryStore(), self.rules, model=self.model, clock=self._clock)
-        assigned = staging.add_many(fragments)
-        saved = {name: self.store.get_meta(name) for name in ("rules", "model")}
-        assert isinstance(staging.store, MemoryStore)
-        staging.store.copy_into(self.store)
-        with self.store.transaction():
-            for name, value in saved.items():
-                if value is not None:
-                    self.store.set_meta(name, value)
+        staging = MemoryStore()
+        assigned = Resolver(staging, self.rules, model=self.model, clock=self._clock).add_many(
+            fragments
+        )
+        staging.copy_into(self.store)  # its meta holds counters, never the rules or model
         return assigned
 
     def update(self, fragment: Fragment, /) -> str:

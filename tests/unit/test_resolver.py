@@ -338,3 +338,11 @@ def test_two_writers_on_one_store_see_each_other(tmp_path: Path) -> None:
     assert first.add(frag("email", "m1", name="Jane Doe", emails=("jd@x.io",))) == jane
     assert first.verify() == []
     assert second.verify() == []
+
+
+def test_load_keeps_the_rules_saved_in_the_store(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    resolver = Resolver.open(path, Rules(limits={"email": 3}))
+    resolver.load([frag("crm", "1", name="Jane Doe", emails=("a@x.io",))])
+    resolver.store.close()
+    assert Resolver.open(path).rules.limits["email"] == 3
