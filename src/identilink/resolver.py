@@ -915,19 +915,19 @@ class Resolver:
         if missing:
             cache.update(self.store.get_fragments(missing))
 
-    def _usable(self, key: str, cache: dict[str, StoredFragment]) -> list[str] | None:
-        """Holders of a key not yet known to be shared when it may link them, else ``None``
-        (marking it shared)."""
+    def _usable(self, key: str, cache: dict[str, StoredFragment]) -> tuple[list[str], bool]:
+        """The holders of a key not yet known to be shared, and whether it may link them
+        (``False``: held under names that cannot be one person; marked shared now)."""
         members = self.store.holders(key)
         if len(members) < 2:
-            return members
+            return members, True
         self._load(cache, members)
         conflict = _conflicting({name_signature(cache[m].fragment) for m in members})
         if conflict is not None:
             names = " / ".join(" ".join(sorted(c)) for c in conflict)
             self.store.set_shared(key, f"shared by different names ({names})")
-            return None
-        return members
+            return members, False
+        return members, True
 
     def _resolve(
         self,
@@ -970,12 +970,10 @@ class Resolver:
                     seen_keys.add(key)
                     if store.shared(key):  # its holders were separated when it became so
                         continue
-                    members = self._usable(key, cache)
-                    if members is None:  # shared from now on: it linked them until now
-                        queue += store.holders(key)
-                        continue
-                    holders[key] = members
-                    queue += members
+                    members, usable = self._usable(key, cache)
+                    queue += members  # if shared from now on: it linked them until now
+                    if usable:
+                        holders[key] = members
             queue = [f for f in dict.fromkeys(queue) if f not in region]
         fragments = {f: cache[f].fragment for f in region}
         self._steps.clear()
