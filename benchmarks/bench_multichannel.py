@@ -1,11 +1,13 @@
 """Issue-3 bars on generated multi-channel data: extraction, adapter speed, resolution.
 
-    python benchmarks/bench_multichannel.py                  # ~100k fragments
+    python benchmarks/bench_multichannel.py                  # ~100k fragments, census names
+    python benchmarks/bench_multichannel.py --names small    # the small name pool of before
     python benchmarks/bench_multichannel.py --people 170000  # ~1M fragments (generator speed)
 
-Prints and writes results/multichannel.json: generation time, per-channel parse rate
-(fragments per second on one core), identifier extraction precision/recall against the
-generator's truth, resolution pairwise and B-cubed precision/recall/F1, and a check that no
+Prints and writes results/multichannel.json (``_small_names`` for the small pool): generation
+time, per-channel parse rate (fragments per second on one core), identifier extraction
+precision/recall against the generator's truth, resolution pairwise and B-cubed
+precision/recall/F1 without and with the evidence stage, oracle ceilings, and a check that no
 link rests on a placeholder value.
 """
 
@@ -18,10 +20,11 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from identilink.adapters import detect_channel, get_adapter
 from identilink.bench.metrics import b_cubed, cluster_pair_metrics
-from identilink.bench.multichannel import generate, iter_truth
+from identilink.bench.multichannel import NAME_POOLS, generate, iter_truth
 from identilink.cluster import components
 from identilink.fragments import Fragment
 from identilink.resolve import name_signature, resolve_fragments
@@ -50,12 +53,17 @@ def _decode_anchor(directory: Path) -> float:
     return time.perf_counter() - start
 
 
-def _ceilings(fragments: list[Fragment], truth: dict[str, int]) -> dict[str, float]:
-    """B-cubed F1 of two oracles that know the truth, bounds on what any resolver can reach.
+def _ceilings(
+    fragments: list[Fragment], truth: dict[str, int], customers: pd.Series
+) -> dict[str, float]:
+    """B-cubed F1 of oracles that know the truth, bounds on what a resolver can reach.
 
     ``identifiers``: every same-person pair sharing an identifier is linked (none wrongly);
     ``identifiers_and_names``: in addition every fragment giving a name joins its person's other
     named fragments, i.e. perfect disambiguation of names. Fragments with neither stay apart.
+    ``these_customers_and_names``: the customers identilink's identifier stage and name rule
+    made (``customers``, shared values refused and all), each named one joined to the others of
+    its majority person: the most any name evidence can add to them.
     """
     person = [truth[f.fragment_id] for f in fragments]
     left: list[int] = []
@@ -79,9 +87,20 @@ def _ceilings(fragments: list[Fragment], truth: dict[str, int]) -> dict[str, flo
                 left.append(j)
                 right.append(i)
     with_names = components(n, np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64))
+    majority = pd.DataFrame({"customer": customers.to_numpy(), "person": person})
+    majority["named"] = [bool(name_signature(f)) for f in fragments]
+    owner = majority.groupby("customer")["person"].agg(lambda s: s.mode().iloc[0])
+    named = majority[majority["named"]].drop_duplicates("customer")
+    code = {c: i for i, c in enumerate(owner.index)}
+    first = named.assign(owner=named["customer"].map(owner)).groupby("owner")["customer"].first()
+    pairs = [(code[first[owner[c]]], code[c]) for c in named["customer"] if first[owner[c]] != c]
+    a = np.array([p[0] for p in pairs], dtype=np.int64)
+    b = np.array([p[1] for p in pairs], dtype=np.int64)
+    joined = components(len(code), a, b)[majority["customer"].map(code).to_numpy()]
     return {
         "identifiers": round(b_cubed(by_ids, person)["f1"], 4),
         "identifiers_and_names": round(b_cubed(with_names, person)["f1"], 4),
+        "these_customers_and_names": round(b_cubed(joined, person)["f1"], 4),
     }
 
 
@@ -89,12 +108,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=16_700)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--out", default=str(HERE / "results" / "multichannel.json"))
+    parser.add_argument("--names", choices=NAME_POOLS, default="census")
+    parser.add_argument("--out", help="default results/multichannel[_small_names].json")
     args = parser.parse_args()
+    suffix = "" if args.names == "census" else f"_{args.names}_names"
+    args.out = args.out or str(HERE / "results" / f"multichannel{suffix}.json")
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         start = time.perf_counter()
-        made = generate(directory, people=args.people, seed=args.seed)
+        made = generate(directory, people=args.people, seed=args.seed, names=args.names)
         gen_seconds = time.perf_counter() - start
         print(f"generated {made.fragments:,} fragments in {gen_seconds:.1f} s")
         fragments: list[Fragment] = []
@@ -130,14 +152,22 @@ def main() -> None:
             want = truth_ids.get(fr.fragment_id, set())
             tp, fp, fn = tp + len(got & want), fp + len(got - want), fn + len(want - got)
         extraction = {"precision": tp / (tp + fp), "recall": tp / (tp + fn)}
-        start = time.perf_counter()
-        result = resolve_fragments(fragments)
-        resolve_seconds = time.perf_counter() - start
         truth = dict(iter_truth(directory))
-        entity = result.clusters["fragment_id"].map(truth)
-        pairwise = cluster_pair_metrics(result.clusters["customer_id"], entity).to_dict()
-        bcubed = b_cubed(result.clusters["customer_id"], entity)
-        ceilings = _ceilings(fragments, truth)
+        resolution = {}
+        for evidence in (False, True):
+            start = time.perf_counter()
+            result = resolve_fragments(fragments, evidence=evidence)
+            seconds = time.perf_counter() - start
+            entity = result.clusters["fragment_id"].map(truth)
+            pairwise = cluster_pair_metrics(result.clusters["customer_id"], entity).to_dict()
+            resolution["with_evidence" if evidence else "identifiers_and_name_rule"] = {
+                "seconds": round(seconds, 2),
+                "pairwise": {k: pairwise[k] for k in ("precision", "recall", "f1")},
+                "b_cubed": b_cubed(result.clusters["customer_id"], entity),
+                "links": result.links["kind"].value_counts().to_dict(),
+            }
+            if not evidence:
+                ceilings = _ceilings(fragments, truth, result.clusters["customer_id"])
         blocked = {(i.kind, i.value) for f in fragments for i in f.identifiers if i.blocked}
         used = set(zip(result.links["kind"], result.links["value"], strict=True))
     report = {
@@ -150,9 +180,8 @@ def main() -> None:
         "parse_vs_decode_ratio": round(parse_seconds / decode_seconds, 1),
         "parse_rates": rates,
         "extraction": extraction,
-        "resolve_seconds": round(resolve_seconds, 2),
-        "pairwise": {k: pairwise[k] for k in ("precision", "recall", "f1")},
-        "b_cubed": bcubed,
+        "names": args.names,
+        "resolution": resolution,
         "b_cubed_f1_ceilings": ceilings,
         "links_through_placeholders": len(used & blocked),
     }

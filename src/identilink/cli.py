@@ -22,7 +22,7 @@ from identilink._io import read_table, write_table
 from identilink._pipeline import Result, count_pairs, dedupe, link
 from identilink._version import __version__
 from identilink.adapters import ingest
-from identilink.bench.multichannel import generate
+from identilink.bench.multichannel import NAME_POOLS, generate
 from identilink.bench.sweep import DATASETS, run_benchmark, sweep_report
 from identilink.config import Settings
 from identilink.errors import ConfigurationError, IdentilinkError, InputDataError, InputFileError
@@ -113,6 +113,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--golden", help="one row per customer")
     p.add_argument("--links", help="the identifier or name each link rests on")
     p.add_argument("--shared", help="values that linked no one, and why")
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=0.9,
+        help="probability the evidence stage needs to join customers without an identifier",
+    )
+    p.add_argument(
+        "--no-evidence",
+        dest="evidence",
+        action="store_false",
+        help="join customers only through identifiers and the account-name rule",
+    )
     _channel_options(p)
     _store_parser(sub.add_parser("store", help="a live identity store: add, get, explain"))
     blocking = sub.add_parser("blocking", help="analyse blocking rules before a run")
@@ -133,6 +145,12 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("generate", help="write a seeded multi-channel data set with truth")
     p.add_argument("--people", type=int, required=True)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--names",
+        choices=NAME_POOLS,
+        default="census",
+        help="name frequencies: US census 1990 (default) or the small uniform pool of earlier runs",
+    )
     p.add_argument("--out", required=True, help="directory")
     for each in [*sub.choices.values(), *_STORE_COMMANDS]:
         if not any(a.dest == "quiet" for a in each._actions):
@@ -334,7 +352,7 @@ def _run_resolve(args: argparse.Namespace) -> int:
             f"fragment {repeated[0]!r} appears twice ({len(repeated)} repeated in all); "
             "ingest each record once"
         )
-    result = resolve_fragments(fragments)
+    result = resolve_fragments(fragments, evidence=args.evidence, threshold=args.threshold)
     _write_all(
         {
             args.out: result.clusters,
@@ -357,7 +375,7 @@ def _run_resolve(args: argparse.Namespace) -> int:
 def _run_generate(args: argparse.Namespace) -> int:
     if args.people < 1:
         raise ConfigurationError("--people must be at least 1")
-    made = generate(args.out, people=args.people, seed=args.seed)
+    made = generate(args.out, people=args.people, seed=args.seed, names=args.names)
     if not args.quiet:
         print(
             f"identilink: {made.people:,} people, {made.fragments:,} fragments "

@@ -22,11 +22,11 @@ from collections.abc import Iterable, Sequence
 import attrs
 import numpy as np
 import pandas as pd
-from rapidfuzz.distance import JaroWinkler
 
+from identilink._evidence import evidence_links
 from identilink.cluster import components
 from identilink.fragments import Fragment
-from identilink.normalize.names import canonical_given_name
+from identilink.normalize.names import canonical_given_name, tokens_close
 
 __all__ = ["FragmentResolution", "name_signature", "names_compatible", "resolve_fragments"]
 
@@ -42,21 +42,19 @@ def name_signature(fragment: Fragment, /) -> frozenset[str]:
     return frozenset(canonical_given_name(t) for t in text.split() if t)
 
 
-def _tokens_match(a: str, b: str) -> bool:
-    if a == b:
-        return True
-    if len(a) == 1 or len(b) == 1:  # an initial
-        return a[0] == b[0]
-    return bool(JaroWinkler.normalized_similarity(a, b) >= 0.88)
-
-
 def names_compatible(a: frozenset[str], b: frozenset[str], /) -> bool:
     """Could two name signatures be one person? Every token of the shorter must match one
-    token of the longer (equal after nicknames, Jaro-Winkler >= 0.88, or an initial)."""
+    token of the longer (equal after nicknames, Jaro-Winkler >= 0.88, or an initial); of two
+    as long, each of either (so the answer does not depend on the order of the two)."""
     if not a or not b:
         return True
-    short, long = (a, b) if len(a) <= len(b) else (b, a)
-    return all(any(_tokens_match(s, t) for t in long) for s in short)
+
+    def covered(short: frozenset[str], long: frozenset[str]) -> bool:
+        return all(any(tokens_close(s, t) for t in long) for s in short)
+
+    if len(a) == len(b):
+        return covered(a, b) and covered(b, a)
+    return covered(a, b) if len(a) < len(b) else covered(b, a)
 
 
 def _conflicting(signatures: set[frozenset[str]]) -> tuple[frozenset[str], frozenset[str]] | None:
@@ -86,8 +84,12 @@ class FragmentResolution:
     golden: pd.DataFrame
 
 
-def resolve_fragments(fragments: Sequence[Fragment], /) -> FragmentResolution:
-    """Link fragments through the identifiers they share (see the module docstring)."""
+def resolve_fragments(
+    fragments: Sequence[Fragment], /, *, evidence: bool = True, threshold: float = 0.9
+) -> FragmentResolution:
+    """Link fragments through the identifiers they share (see the module docstring), then,
+    with ``evidence``, customers that share none through their names and attributes when the
+    probability that they are one person reaches ``threshold`` (see ``identilink._evidence``)."""
     n = len(fragments)
     signatures = [name_signature(f) for f in fragments]
     holders: dict[tuple[str, str], list[int]] = defaultdict(list)
@@ -139,12 +141,22 @@ def resolve_fragments(fragments: Sequence[Fragment], /) -> FragmentResolution:
                 "example_names": "[]",
             }
         )
-    labels = components(n, np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64))
+    labels = by_identifiers = components(
+        n, np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
+    )
     for x, y in _name_links(fragments, labels):
         left.append(x)
         right.append(y)
         link_kind.append("name")
         link_value.append(" ".join(_full_name(fragments[x]) or ()))
+    if evidence:
+        labels = components(n, np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64))
+        found = evidence_links(fragments, labels, threshold=threshold, before=by_identifiers)
+        for x, y, why in found:
+            left.append(x)
+            right.append(y)
+            link_kind.append("evidence")
+            link_value.append(why)
     a = np.asarray(left, dtype=np.int64)
     b = np.asarray(right, dtype=np.int64)
     labels = components(n, a, b)

@@ -26,18 +26,28 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
+import gzip
+import itertools
 import json
 import random
 from collections.abc import Iterator
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
 from identilink.normalize.names import VARIANTS
 
-__all__ = ["GeneratedSet", "generate"]
+__all__ = ["NAME_POOLS", "GeneratedSet", "generate"]
+
+NamePool = Literal["census", "small"]
+#: ``census``: names drawn with US Census 1990 frequencies (10,000 surnames, 1,000 given names
+#: of each sex): two random people share a full name with probability ~5e-6, about as in the
+#: US population. ``small``: 200 given names x 250 surnames drawn uniformly (2e-5, four times
+#: as often: the pool of the first releases, kept to reproduce their figures).
+NAME_POOLS: tuple[NamePool, ...] = ("census", "small")
 
 _FIRST = (
     "james mary robert patricia john jennifer michael linda david elizabeth william barbara "
@@ -162,11 +172,35 @@ class GeneratedSet:
     by_channel: dict[str, int]
 
 
+@functools.cache
+def _census() -> dict[str, tuple[list[str], list[int]]]:
+    """kind -> (names, cumulative weights) from the packaged census table."""
+    rows: dict[str, list[tuple[str, int]]] = {"first": [], "last": []}
+    with gzip.open(Path(__file__).with_name("census_names.tsv.gz"), "rt", encoding="utf-8") as f:
+        next(f)
+        for line in f:
+            kind, name, weight = line.rstrip("\n").split("\t")
+            rows[kind].append((name, int(weight)))
+    return {
+        kind: ([n for n, _ in pairs], list(itertools.accumulate(w for _, w in pairs)))
+        for kind, pairs in rows.items()
+    }
+
+
 class _Gen:
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, names: NamePool = "census") -> None:
+        if names not in NAME_POOLS:
+            raise ValueError(f"names must be one of {', '.join(NAME_POOLS)}, not {names!r}")
         self.rng = random.Random(seed)
         self.used: set[str] = set()
         self.serial = 0
+        self.names = names
+
+    def name(self, kind: Literal["first", "last"]) -> str:
+        if self.names == "small":
+            return self.rng.choice(_FIRST if kind == "first" else _LAST)
+        pool, cumulative = _census()[kind]
+        return self.rng.choices(pool, cum_weights=cumulative)[0]
 
     def unique(self, base: str) -> str:
         value, n = base, 1
@@ -247,11 +281,11 @@ def _people(g: _Gen, n: int) -> list[_Person]:
     switchboards = [g.phone_digits() for _ in _COMPANIES]
     while len(people) < n:
         size = r.choices((1, 2, 3, 4), weights=(40, 30, 18, 12))[0]
-        last = r.choice(_LAST)
+        last = g.name("last")
         address = g.address()
         landline = g.phone_digits() if r.random() < 0.35 else None
         for _ in range(min(size, n - len(people))):
-            first = r.choice(_FIRST)
+            first = g.name("first")
             pid = len(people)
             year = r.randint(1945, 2005)
             emails = []
@@ -661,14 +695,17 @@ def _calls(g: _Gen, w: _Writers, people: list[_Person]) -> None:
             w.record(f"call:{uid}", p.pid, [f"phone:{_e164(number)}"])
 
 
-def generate(directory: str | Path, /, *, people: int, seed: int = 0) -> GeneratedSet:
+def generate(
+    directory: str | Path, /, *, people: int, seed: int = 0, names: NamePool = "census"
+) -> GeneratedSet:
     """Write a multi-channel data set for ``people`` people into ``directory``.
 
-    Roughly eight fragments per person; the same ``seed`` writes the same bytes.
+    Roughly six fragments per person; the same ``seed`` and ``names`` (see
+    :data:`NAME_POOLS`) write the same bytes.
     """
     if people < 1:
         raise ValueError("people must be at least 1")
-    g = _Gen(seed)
+    g = _Gen(seed, names)
     population = _people(g, people)
     writers = _Writers(Path(directory))
     try:

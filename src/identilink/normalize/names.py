@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-__all__ = ["NICKNAMES", "VARIANTS", "canonical_given_name"]
+from rapidfuzz.distance import JaroWinkler
+
+__all__ = ["CLOSE", "NICKNAMES", "VARIANTS", "canonical_given_name", "tokens_close"]
+
+#: Jaro-Winkler similarity at which two name tokens count as one spelt two ways
+CLOSE = 0.88
 
 _GROUPS = {
     "robert": "bob bobby rob robbie bert",
@@ -89,3 +94,13 @@ for _canonical, _variants in _GROUPS.items():
 def canonical_given_name(name: str, /) -> str:
     """The canonical form of a normalised given name (``bob`` -> ``robert``), else the name."""
     return NICKNAMES.get(name, name)
+
+
+def tokens_close(a: str, b: str, /) -> bool:
+    """Could two normalised name tokens be one name? Equal, an initial of the other, or
+    Jaro-Winkler similar (>= :data:`CLOSE`: ``jnae``/``jane``, not ``jane``/``john``)."""
+    if a == b:
+        return True
+    if len(a) == 1 or len(b) == 1:  # an initial
+        return a[0] == b[0]
+    return bool(JaroWinkler.normalized_similarity(a, b) >= CLOSE)

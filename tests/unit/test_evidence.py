@@ -1,0 +1,106 @@
+"""The evidence stage: customers that share no identifier, joined by name and attributes."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from identilink.errors import ConfigurationError
+from identilink.fragments import Fragment, FragmentBuilder
+from identilink.resolve import resolve_fragments
+
+_SYLLABLES = ("ka", "lo", "mi", "ne", "su", "ta", "vo", "ri", "de", "po", "gu", "fe")
+
+
+def _names(n: int, length: int) -> list[str]:
+    words = ("".join(p) for p in itertools.product(_SYLLABLES, repeat=length))
+    return list(itertools.islice(words, n))
+
+
+def _crm(i: int, name: str, *, city: str = "", dob: str = "") -> Fragment:
+    b = FragmentBuilder("crm", f"c{i}")
+    b.name(name)
+    b.email(f"person{i}@acme-mail.com")
+    b.phone(f"+1415{2700000 + i:07d}")
+    if city:
+        b.attribute("city", city)
+    if dob:
+        b.attribute("dob", dob)
+    return b.build()
+
+
+def _mail(i: int, name: str, *, dob: str = "") -> Fragment:
+    """A message from a work address the CRM never saw: a name and one e-mail."""
+    b = FragmentBuilder("email", f"m{i}")
+    b.name(name)
+    b.email(f"work{i}@globex-corp.com")
+    if dob:
+        b.attribute("dob", dob)
+    return b.build()
+
+
+def _population(n: int = 140) -> tuple[list[Fragment], list[str]]:
+    """n people with rare names (distinct given names and surnames), each a CRM contact
+    (an anchor); every second one also wrote from a work address."""
+    firsts, lasts = _names(n, 2), _names(n, 3)
+    people = [f"{f} {s}" for f, s in zip(firsts, lasts, strict=True)]
+    fragments = [_crm(i, name) for i, name in enumerate(people)]
+    fragments += [_mail(i, name) for i, name in enumerate(people) if i % 2 == 0]
+    return fragments, people
+
+
+def _customer_of(result: object) -> dict[str, str]:
+    clusters = result.clusters  # type: ignore[attr-defined]
+    return dict(zip(clusters["fragment_id"], clusters["customer_id"], strict=True))
+
+
+def test_a_rare_name_joins_customers_that_share_no_identifier() -> None:
+    fragments, _ = _population()
+    result = resolve_fragments(fragments)
+    customer = _customer_of(result)
+    assert all(customer[f"email:m{i}"] == customer[f"crm:c{i}"] for i in range(0, 140, 2))
+    assert len(set(customer.values())) == 140  # and no two people became one
+    evidence = result.links[result.links["kind"] == "evidence"]
+    assert len(evidence) == 70
+    assert evidence["value"].str.contains(r"\(p=0\.9\d\d|\(p=1\.000", regex=True).all()
+    # without the stage the work addresses stay customers of their own
+    plain = _customer_of(resolve_fragments(fragments, evidence=False))
+    assert len(set(plain.values())) == 210
+
+
+def test_two_anchors_of_one_name_leave_a_third_customer_alone() -> None:
+    fragments, _ = _population()
+    fragments += [
+        _crm(1001, "Jane Doe", city="springfield"),
+        _crm(1002, "Jane Doe", city="dover"),
+        _mail(1003, "Jane Doe"),
+    ]
+    customer = _customer_of(resolve_fragments(fragments))
+    assert len({customer["crm:c1001"], customer["crm:c1002"], customer["email:m1003"]}) == 3
+
+
+def test_different_dates_of_birth_never_join() -> None:
+    fragments, _ = _population()
+    fragments += [_crm(2001, "Zora Quillfeather", dob="1980-01-02")]
+    fragments += [_mail(2001, "Zora Quillfeather", dob="1975-06-07")]
+    customer = _customer_of(resolve_fragments(fragments))
+    assert customer["crm:c2001"] != customer["email:m2001"]
+
+
+def test_threshold_must_be_a_probability() -> None:
+    fragments, _ = _population(20)
+    for bad in (0.0, 1.0, 1.5):
+        with pytest.raises(ConfigurationError, match="threshold"):
+            resolve_fragments(fragments, threshold=bad)
+    assert resolve_fragments([], threshold=0.5).clusters.empty
+
+
+def test_fragments_without_names_are_left_to_the_identifiers() -> None:
+    b = FragmentBuilder("sms", "s1")
+    b.phone("+14155550123")
+    c = FragmentBuilder("sms", "s2")
+    c.phone("+14155550199")
+    result = resolve_fragments([b.build(), c.build()])
+    assert result.clusters["customer_id"].nunique() == 2
+    assert result.links.empty
