@@ -16,7 +16,7 @@ import pandas as pd
 from identilink._io import to_pandas
 from identilink._progress import Progress
 from identilink._table import Table, prepare
-from identilink.blocking import block, cumulative_pairs, rule_codes
+from identilink.blocking import block, cumulative_pairs, in_rule
 from identilink.blocking import count_pairs as count_rule_pairs
 from identilink.cluster import components
 from identilink.compare import gammas as compute_gammas
@@ -212,19 +212,16 @@ def _run(
         _release_memory()  # what the comparisons freed goes back to the system
         with timer.stage("training"), bar.stage("training"):
             if model is None:
-                in_rule = []
-                for r in rules:
-                    codes = rule_codes(table, r)
-                    in_rule.append((codes[a] == codes[b]) & (codes[a] >= 0))
+                made_by = [in_rule(table, r, a, b) for r in rules]
                 model = train(
                     table,
                     settings,
                     comparisons,
                     g,
-                    in_rule=in_rule,
+                    in_rule=made_by,
                     rule_roles=[{k.role for k in r.keys} for r in rules],
                 )
-                del in_rule
+                del made_by
             elif tuple(cm.comparison for cm in model.comparisons) != comparisons:
                 raise ModelError(
                     "the model's comparisons do not fit this input (roles missing or empty: "
@@ -306,7 +303,8 @@ def count_pairs(
 ) -> pd.DataFrame:
     """Blocking rule analysis before a run, without making every pair.
 
-    One row per rule: ``pairs`` it makes on its own (exact, from block sizes),
+    One row per rule: ``pairs`` it makes on its own (from block sizes; a multi-valued rule
+    counts a pair once per key it shares, an upper bound),
     ``largest_block``, ``null_keys``, ``cumulative_pairs`` of the rules up to it together
     (exact up to 200,000 records, else estimated from a random sample: ``estimated``), and
     ``kept``: ``False`` for a default rule that a run leaves out for making more than
@@ -330,7 +328,9 @@ def count_pairs(
     kept = set(rules)
     if given.blocking_rules is None:
         kept = set(_within_budget(table, rules, resolved.max_pairs_per_record)[0])
-    cumulative, estimated = cumulative_pairs(table, rules, seed=resolved.seed)
+    cumulative, estimated = cumulative_pairs(
+        table, rules, seed=resolved.seed, max_block_size=resolved.max_block_size
+    )
     counts["cumulative_pairs"] = np.round(cumulative).astype(np.int64)
     counts["estimated"] = estimated
     counts["kept"] = [r in kept for r in rules]

@@ -3,12 +3,25 @@
 A rule's key is the combination of its keys' codes; records sharing a non-null key form a
 block, and every pair inside a block is a candidate. Pairs are produced by numpy index
 arithmetic (no Python loop per block or per pair) and de-duplicated across rules.
+
+Two other kinds of key (at most one per rule, beside any equality keys):
+
+- **multi-valued** (``qgrams``, ``tokens``, ``minhash``): a record has several
+  keys and pairs with every record sharing any of them. The keys of each distinct value are
+  worked out once, the (record, key) list is exploded with numpy, and blocks of it become
+  pairs as above, each pair once however many keys it shares. ``minhash`` is locality
+  sensitive hashing of the words: ``N`` bands of two MinHashes each (universal hashes of the
+  word ids, the minimum per value by ``np.minimum.reduceat``), so two values whose word sets
+  have Jaccard similarity ``J`` share a band with probability ``1 - (1 - J^2)^N``.
+- **window** (sorted neighbourhood): records sorted by the key's value (inside blocks of the
+  equality keys) pair with the next ``N - 1`` records; one shifted comparison per offset.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+import zlib
+from collections.abc import Callable, Sequence
 
 import attrs
 import numpy as np
@@ -16,7 +29,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from identilink._table import IdentilinkWarning, Table
-from identilink.config import BlockingRule
+from identilink.config import BlockingRule, Key
 
 __all__ = [
     "BlockingResult",
@@ -32,7 +45,8 @@ Index = npt.NDArray[np.int64]
 
 
 def rule_codes(table: Table, rule: BlockingRule) -> Index:
-    """One integer code per record for the rule's combined key, ``-1`` where any key is null.
+    """One integer code per record for the rule's combined equality keys, ``-1`` where any
+    is null (all records share code 0 when a rule has no equality key).
 
     Computed once per table: the pair budget, blocking and training all ask for them.
     """
@@ -44,7 +58,10 @@ def rule_codes(table: Table, rule: BlockingRule) -> Index:
 
 def _combined_codes(table: Table, rule: BlockingRule) -> Index:
     combined: Index | None = None
-    for key in rule.keys:
+    keys = [k for k in rule.keys if k.kind == "equal"]
+    if not keys:
+        return np.zeros(table.n, dtype=np.int64)
+    for key in keys:
         codes = table.key_codes(key)
         if combined is None:
             combined = codes.copy()
@@ -138,6 +155,135 @@ def pairs_between(
     return a.astype(np.int64), b.astype(np.int64), oversized
 
 
+def _key_sets(table: Table, key: Key) -> tuple[Index, Index]:
+    """``(record, key code)`` for every distinct key of every record under a multi-valued
+    key; the keys of each distinct value are worked out once."""
+
+    def compute() -> tuple[Index, Index]:
+        codes, uniques = table.codes(key.role)
+        if key.transform == "minhash":
+            counts, pieces = _minhash_bands(uniques, key.arg or 16)
+        else:
+            split = _splitter(key)
+            lists = [sorted(set(split(str(u)))) for u in uniques]
+            counts = np.array([len(p) for p in lists], dtype=np.int64)
+            flat = np.array([p for each in lists for p in each], dtype=object)
+            pieces = pd.factorize(flat)[0].astype(np.int64) if len(flat) else flat
+        starts = np.cumsum(counts) - counts
+        rows = np.flatnonzero(codes >= 0)
+        each = counts[codes[rows]]
+        at = np.repeat(starts[codes[rows]], each) + _ranks(each)
+        return np.repeat(rows, each).astype(np.int64), np.asarray(pieces[at], dtype=np.int64)
+
+    return table._memoised(("key sets", str(key), ""), compute)
+
+
+def _splitter(key: Key) -> Callable[[str], list[str]]:
+    if key.transform == "qgrams":
+        q = key.arg or 3
+        return lambda v: [v[i : i + q] for i in range(max(len(v) - q + 1, 1))]
+    return str.split  # tokens
+
+
+_PRIME = (1 << 31) - 1  # Mersenne prime for the universal hashes of MinHash
+
+
+def _minhash_bands(uniques: npt.NDArray[np.object_], bands: int) -> tuple[Index, Index]:
+    """Per distinct value, ``bands`` band codes (none for a value without words)."""
+    words = [str(u).split() for u in uniques]
+    counts = np.array([len(w) for w in words], dtype=np.int64)
+    flat = [w for each in words for w in each]
+    if not flat:
+        return np.zeros(len(uniques), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    # word ids from a hash of the word, so that band keys do not depend on the input
+    ids = np.array([zlib.crc32(w.encode()) for w in flat], dtype=np.int64)
+    has = counts > 0
+    starts = (np.cumsum(counts) - counts)[has]
+    rng = np.random.default_rng(0x1D)  # fixed: the same value gets the same keys every run
+    mult = rng.integers(1, _PRIME, size=(bands, 2), dtype=np.int64)
+    add = rng.integers(0, _PRIME, size=(bands, 2), dtype=np.int64)
+    band_codes = np.empty((int(has.sum()), bands), dtype=np.int64)
+    for band in range(bands):
+        pair = [
+            np.minimum.reduceat((mult[band, i] * ids + add[band, i]) % _PRIME, starts)
+            for i in range(2)
+        ]
+        joined = pair[0] * _PRIME + pair[1]
+        band_codes[:, band] = np.unique(joined, return_inverse=True)[1].ravel()
+    band_codes += np.arange(bands, dtype=np.int64) * len(band_codes)  # bands never mix
+    return np.where(has, bands, 0).astype(np.int64), band_codes.ravel()
+
+
+def _special_pairs(
+    table: Table, rule: BlockingRule, max_block_size: int | None
+) -> tuple[Index, Index, int]:
+    """Pairs of a multi-valued or window rule: ``(a, b, blocks skipped as too large)``."""
+    equal = rule_codes(table, rule)
+    key = next(k for k in rule.keys if k.kind != "equal")
+    if key.kind == "window":
+        a, b = _window_pairs(table, key, equal)
+        return a, b, 0
+    rows, pieces = _key_sets(table, key)
+    keep = equal[rows] >= 0
+    rows, pieces = rows[keep], pieces[keep]
+    width = np.int64(int(pieces.max()) + 1 if len(pieces) else 1)
+    combined = pd.factorize(equal[rows] * width + pieces)[0].astype(np.int64)
+    if table.source is None:
+        i, j, big = pairs_within(combined, max_block_size=max_block_size)
+    else:
+        right = table.source[rows] == 1
+        i, j, big = pairs_between(combined, right, max_block_size=max_block_size)
+    a, b = rows[i], rows[j]
+    if table.source is None:
+        a, b = np.minimum(a, b), np.maximum(a, b)
+    n = np.int64(table.n)
+    unique = np.unique(a * n + b)  # a pair sharing several keys, once
+    return unique // n, unique % n, len(big)
+
+
+def _window_pairs(table: Table, key: Key, equal: Index) -> tuple[Index, Index]:
+    codes, uniques = table.codes(key.role)
+    rank = np.empty(len(uniques), dtype=np.int64)
+    rank[np.argsort(uniques.astype(str), kind="stable")] = np.arange(len(uniques))
+    valid = np.flatnonzero((codes >= 0) & (equal >= 0))
+    order = valid[np.lexsort((valid, rank[codes[valid]], equal[valid]))]
+    lefts, rights = [], []
+    for d in range(1, (key.arg or 5)):
+        a, b = order[:-d], order[d:]
+        same = equal[a] == equal[b]
+        if table.source is not None:
+            same &= table.source[a] != table.source[b]
+        lefts.append(a[same])
+        rights.append(b[same])
+    a = np.concatenate(lefts) if lefts else np.zeros(0, dtype=np.int64)
+    b = np.concatenate(rights) if rights else np.zeros(0, dtype=np.int64)
+    if table.source is None:
+        return np.minimum(a, b), np.maximum(a, b)
+    left_first = table.source[a] == 0
+    return np.where(left_first, a, b), np.where(left_first, b, a)
+
+
+def rule_pairs(
+    table: Table, rule: BlockingRule, /, *, max_block_size: int | None = None
+) -> tuple[Index, Index]:
+    """The candidate pairs one rule makes on its own (``a < b`` when deduplicating)."""
+    a, b, _, _ = _rule_pairs(table, rule, max_block_size)
+    return a, b
+
+
+def in_rule(table: Table, rule: BlockingRule, a: Index, b: Index, /) -> npt.NDArray[np.bool_]:
+    """Which of the pairs ``(a, b)`` the rule makes (for training sessions per rule)."""
+    if rule.kind == "equal":
+        codes = rule_codes(table, rule)
+        return (codes[a] == codes[b]) & (codes[a] >= 0)  # type: ignore[no-any-return]
+    ra, rb = rule_pairs(table, rule, max_block_size=None if rule.kind == "window" else _CAP)
+    n = np.int64(table.n)
+    return np.isin(a * n + b, ra * n + rb)
+
+
+_CAP = 10_000  # block size past which a multi-valued key is too common to say anything
+
+
 @attrs.frozen
 class BlockingResult:
     """Candidate pairs plus, per rule, how many pairs it made and how many were new."""
@@ -150,8 +296,11 @@ class BlockingResult:
 
 def _rule_pairs(
     table: Table, rule: BlockingRule, max_block_size: int | None
-) -> tuple[Index, Index, Index, Index]:
+) -> tuple[Index, Index, Index | int, Index]:
     codes = rule_codes(table, rule)
+    if rule.kind != "equal":
+        a, b, skipped = _special_pairs(table, rule, max_block_size)
+        return a, b, skipped, codes
     if table.source is None:
         a, b, big = pairs_within(codes, max_block_size=max_block_size)
     else:
@@ -169,7 +318,16 @@ def block(
     oversized: dict[str, int] = {}
     for rule in rules:
         a, b, big, codes = _rule_pairs(table, rule, max_block_size)
-        if len(big):
+        if isinstance(big, int):
+            if big:
+                oversized[str(rule)] = big
+                warnings.warn(
+                    f"blocking rule '{rule}': {big} block(s) of a key larger than "
+                    f"max_block_size={max_block_size} skipped (keys too common to block on)",
+                    IdentilinkWarning,
+                    stacklevel=2,
+                )
+        elif len(big):
             oversized[str(rule)] = len(big)
             sizes = np.bincount(codes[codes >= 0])
             worst = int(big[np.argmax(sizes[big])])
@@ -196,41 +354,71 @@ def block(
 
 
 def count_pairs(table: Table, rules: Sequence[BlockingRule], /) -> pd.DataFrame:
-    """Pairs each rule makes on its own and the largest block, without generating pairs."""
+    """Pairs each rule makes on its own and the largest block, without generating pairs
+    (window rules excepted: theirs are few). A multi-valued rule's count adds up its blocks,
+    so a pair sharing two keys counts twice: an upper bound."""
     rows = []
     for rule in rules:
         codes = rule_codes(table, rule)
-        valid = codes[codes >= 0]
-        if table.source is None:
+        if rule.kind == "window":
+            a, _ = _window_pairs(table, next(k for k in rule.keys if k.kind == "window"), codes)
+            key_codes, _ = table.codes(next(k.role for k in rule.keys if k.kind == "window"))
+            valid_codes = codes[(codes >= 0) & (key_codes >= 0)]
+            sizes = np.bincount(valid_codes) if len(valid_codes) else np.zeros(0, np.int64)
+            rows.append(_count_row(rule, len(a), sizes, int(len(codes) - len(valid_codes))))
+            continue
+        source = table.source
+        if rule.kind == "multi":
+            record, pieces = _key_sets(table, next(k for k in rule.keys if k.kind == "multi"))
+            keep = codes[record] >= 0
+            width = np.int64(int(pieces.max()) + 1 if len(pieces) else 1)
+            nulls = int(table.n - len(np.unique(record[keep])))
+            if source is not None:
+                source = source[record[keep]]
+            valid = pd.factorize(codes[record[keep]] * width + pieces[keep])[0].astype(np.int64)
+        else:
+            valid = codes[codes >= 0]
+            nulls = int((codes < 0).sum())
+            if source is not None:
+                source = source[codes >= 0]
+        if source is None:
             sizes = np.bincount(valid) if len(valid) else np.zeros(0, dtype=np.int64)
             pairs = int((sizes * (sizes - 1) // 2).sum())
         else:
-            src = table.source[codes >= 0]
-            width = int(valid.max()) + 1 if len(valid) else 0
-            left = np.bincount(valid[src == 0], minlength=width)
-            right = np.bincount(valid[src == 1], minlength=width)
+            span = int(valid.max()) + 1 if len(valid) else 0
+            left = np.bincount(valid[source == 0], minlength=span)
+            right = np.bincount(valid[source == 1], minlength=span)
             sizes = left + right
             pairs = int((left * right).sum())
-        rows.append(
-            {
-                "rule": str(rule),
-                "pairs": pairs,
-                "largest_block": int(sizes.max()) if len(sizes) else 0,
-                "null_keys": int((codes < 0).sum()),
-            }
-        )
+        rows.append(_count_row(rule, pairs, sizes, nulls))
     return pd.DataFrame(rows, columns=["rule", "pairs", "largest_block", "null_keys"])
 
 
+def _count_row(rule: BlockingRule, pairs: int, sizes: Index, nulls: int) -> dict[str, object]:
+    return {
+        "rule": str(rule),
+        "pairs": pairs,
+        "largest_block": int(sizes.max()) if len(sizes) else 0,
+        "null_keys": nulls,
+    }
+
+
 def cumulative_pairs(
-    table: Table, rules: Sequence[BlockingRule], /, *, sample: int = 200_000, seed: int = 0
+    table: Table,
+    rules: Sequence[BlockingRule],
+    /,
+    *,
+    sample: int = 200_000,
+    seed: int = 0,
+    max_block_size: int | None = None,
 ) -> tuple[npt.NDArray[np.float64], bool]:
     """Distinct pairs made by the first 1, 2, ... rules together, and whether estimated.
 
     Exact when the input has at most ``sample`` records; otherwise measured on ``sample``
     records drawn at random and scaled by the ratio of all pairs to sampled pairs (each pair
     survives sampling with the same probability), so large inputs are analysed in bounded
-    time and memory.
+    time and memory. Multi-valued and window rules make their pairs on all records (blocks
+    over ``max_block_size`` skipped) and keep those inside the sample.
     """
     n = table.n
     if table.source is None and n > sample:
@@ -242,7 +430,12 @@ def cumulative_pairs(
     parts = []
     for rule in rules:
         codes = rule_codes(table, rule)
-        if table.source is None:
+        if rule.kind != "equal":
+            a, b, _ = _special_pairs(table, rule, max_block_size)
+            if keep is not None:  # renumber into the sample, as pairs_within does below
+                inside = np.isin(a, keep) & np.isin(b, keep)
+                a, b = np.searchsorted(keep, a[inside]), np.searchsorted(keep, b[inside])
+        elif table.source is None:
             a, b, _ = pairs_within(codes if keep is None else codes[keep])
         else:
             a, b, _ = pairs_between(codes, table.source == 1)

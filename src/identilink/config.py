@@ -208,7 +208,13 @@ class Key:
         "digits_last": "last N digits (default 7), e.g. of a phone",
         "nickname": "given name with nicknames made canonical (bob -> robert)",
         "nsn": "national significant number of an E.164 phone",
+        "qgrams": "every N-character piece (default 3): records sharing any piece",
+        "tokens": "every word: records sharing any word",
+        "minhash": "LSH band keys of the words (N bands, default 16, of 2 MinHashes each)",
+        "window": "sorted neighbourhood: records within N places (default 5) in key order",
     }
+    #: transforms giving a record several keys; a rule pairs records sharing any of them
+    MULTI: ClassVar[frozenset[str]] = frozenset({"qgrams", "tokens", "minhash"})
 
     role: str
     transform: str | None = None
@@ -220,6 +226,8 @@ class Key:
                 f"unknown blocking transform {self.transform!r}; "
                 f"expected one of {sorted(self.TRANSFORMS)}"
             )
+        if self.arg is not None and self.arg < (2 if self.transform == "window" else 1):
+            raise ConfigurationError(f"blocking key {self}: the number must be larger")
 
     @classmethod
     def parse(cls, text: str) -> Key:
@@ -239,6 +247,13 @@ class Key:
         arg = "" if self.arg is None else f", {self.arg}"
         return f"{self.transform}({self.role}{arg})"
 
+    @property
+    def kind(self) -> str:
+        """``equal`` (one key per record), ``multi`` (several) or ``window``."""
+        if self.transform in self.MULTI:
+            return "multi"
+        return "window" if self.transform == "window" else "equal"
+
 
 def _to_keys(keys: Sequence[Key | str]) -> tuple[Key, ...]:
     if isinstance(keys, str):
@@ -255,6 +270,17 @@ class BlockingRule:
     def __attrs_post_init__(self) -> None:
         if not self.keys:
             raise ConfigurationError("a blocking rule needs at least one key")
+        special = [str(k) for k in self.keys if k.kind != "equal"]
+        if len(special) > 1:
+            raise ConfigurationError(
+                f"a blocking rule takes at most one multi-valued or window key, not "
+                f"{' and '.join(special)}: write them as separate rules"
+            )
+
+    @property
+    def kind(self) -> str:
+        """``equal``, ``multi`` or ``window``: how the rule makes pairs."""
+        return next((k.kind for k in self.keys if k.kind != "equal"), "equal")
 
     def __str__(self) -> str:
         return " & ".join(str(k) for k in self.keys)
