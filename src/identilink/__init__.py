@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from identilink._io import read_table, write_table
 from identilink._pipeline import Result, count_pairs, dedupe, link
+from identilink._suggest import suggest_blocking
 from identilink._table import IdentilinkWarning
 from identilink._version import __version__
 from identilink.config import ROLES, BlockingRule, Comparison, Key, Level, Settings
@@ -58,5 +59,6 @@ __all__ = [
     "link",
     "open_store",
     "read_table",
+    "suggest_blocking",
     "write_table",
 ]

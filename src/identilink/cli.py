@@ -20,6 +20,7 @@ import attrs
 
 from identilink._io import read_table, write_table
 from identilink._pipeline import Result, count_pairs, dedupe, link
+from identilink._suggest import suggest_blocking
 from identilink._version import __version__
 from identilink.adapters import ingest
 from identilink.bench.multichannel import NAME_POOLS, generate
@@ -127,12 +128,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     _channel_options(p)
     _store_parser(sub.add_parser("store", help="a live identity store: add, get, explain"))
-    blocking = sub.add_parser("blocking", help="analyse blocking rules before a run")
+    blocking = sub.add_parser("blocking", help="analyse or suggest blocking rules before a run")
     blocking_sub = blocking.add_subparsers(dest="blocking_command", required=True)
     p = blocking_sub.add_parser("analyse", help="pairs per rule, cumulative, largest blocks")
     p.add_argument("input", help="records (.csv or .parquet)")
     p.add_argument("--config", help="settings file (.toml or .json)")
     p.add_argument("--id-column", help="the record id column (default: inferred)")
+    p.add_argument("--column", action="append", default=[], metavar="ROLE=COL")
+    p.add_argument("--encoding", default="utf-8", help="text encoding of CSV input")
+    p.add_argument("--out", help="also write the table here (.csv, .parquet, .json)")
+    _STORE_COMMANDS.append(p)
+    p = blocking_sub.add_parser("suggest", help="rules keeping the true pairs with fewest pairs")
+    p.add_argument("input", help="records (.csv or .parquet)")
+    p.add_argument("--label", help="column naming each record's true entity, if there is one")
+    p.add_argument("--target", type=float, default=0.995, help="pair completeness to reach")
+    p.add_argument("--sample", type=int, default=20_000, help="records to try rules on")
+    p.add_argument("--config", help="settings file (.toml or .json)")
     p.add_argument("--column", action="append", default=[], metavar="ROLE=COL")
     p.add_argument("--encoding", default="utf-8", help="text encoding of CSV input")
     p.add_argument("--out", help="also write the table here (.csv, .parquet, .json)")
@@ -421,6 +432,8 @@ def _summary(result: Result) -> str:
 
 
 def _run_blocking(args: argparse.Namespace) -> int:
+    if args.blocking_command == "suggest":
+        return _run_suggest(args)
     settings = _load_settings(args.config)
     if args.id_column:
         settings = attrs.evolve(settings, id_column=args.id_column)
@@ -437,6 +450,29 @@ def _run_blocking(args: argparse.Namespace) -> int:
         print(
             f"{row['rule']:40} {pairs:14,} {cumulative:14,} {pairs / max(n, 1):10.2f} "
             f"{int(row['largest_block']):8,}  {'yes' if row['kept'] else 'no'}"
+        )
+    return EXIT_OK
+
+
+def _run_suggest(args: argparse.Namespace) -> int:
+    data = read_table(args.input, encoding=args.encoding)
+    table = suggest_blocking(
+        data,
+        _load_settings(args.config),
+        label=args.label,
+        sample=args.sample,
+        target=args.target,
+        columns=_parse_columns(args.column),
+    )
+    if args.out:
+        write_table(table, args.out)
+    against = f"the labels in {args.label!r}" if args.label else "what a default run matches"
+    print(f"{min(len(data), args.sample):,} sampled records; completeness against {against}")
+    print(f"{'rule':40} {'pairs':>10} {'cumulative':>11} {'complete':>9} {'on all':>14}")
+    for row in table.to_dict(orient="records"):
+        print(
+            f"{row['rule']:40} {int(row['pairs']):10,} {int(row['cumulative_pairs']):11,} "
+            f"{row['pair_completeness']:9.4f} {int(row['estimated_pairs']):14,}"
         )
     return EXIT_OK
 
