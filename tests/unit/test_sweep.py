@@ -60,3 +60,17 @@ def test_an_unknown_data_set_is_a_clear_error() -> None:
 
     with pytest.raises(ConfigurationError, match="unknown data set"):
         load_dataset("febrl9")
+
+
+def test_the_senzing_truth_set_loads_with_its_truth() -> None:
+    from identilink.bench.datasets import data_dir
+    from identilink.bench.sweep import load_dataset
+
+    if data_dir() is None:
+        pytest.skip("the shared data folder is not here")  # CI has it: ../shared/data
+    frame, truth = load_dataset("senzing")
+    assert len(frame) == 159
+    assert frame[truth].notna().all()
+    assert frame["record_id"].is_unique
+    assert frame[truth].nunique() == 85  # the key's clusters
+    assert {"first_name", "last_name", "dob", "email", "phone"} <= set(frame.columns)

@@ -15,7 +15,7 @@ import pandas as pd
 from identilink._io import read_table
 from identilink.errors import InputFileError
 
-__all__ = ["data_dir", "load_febrl", "load_febrl4"]
+__all__ = ["data_dir", "load_febrl", "load_febrl4", "load_senzing"]
 
 
 def data_dir() -> Path | None:
@@ -73,3 +73,43 @@ def load_febrl4() -> tuple[pd.DataFrame, pd.DataFrame]:
     for f in (a, b):
         f["entity"] = f["rec_id"].str.extract(r"rec-(\d+)-", expand=False)
     return a, b
+
+
+_SENZING_COLUMNS = {
+    "PRIMARY_NAME_FIRST": "first_name",
+    "PRIMARY_NAME_LAST": "last_name",
+    "DATE_OF_BIRTH": "dob",
+    "EMAIL_ADDRESS": "email",
+    "PHONE_NUMBER": "phone",
+    "ADDR_LINE1": "street",
+    "ADDR_CITY": "city",
+    "ADDR_STATE": "state",
+    "ADDR_POSTAL_CODE": "postcode",
+    "SSN_NUMBER": "national_id",
+}
+
+
+def load_senzing() -> pd.DataFrame:
+    """Senzing's demo truth set: its customers, reference and watchlist records together
+    (159 people and organisations) with an ``entity`` truth column (the truth key's cluster).
+
+    Columns get role names (``first_name``, ``dob``, ``email``, ...); a record id is
+    ``SOURCE:ID``; ``full_name`` is the written full name or the organisation's name.
+    """
+    root = data_dir()
+    folder = root / "senzing_truthset_demo" if root is not None else None
+    if folder is None or not folder.is_dir():
+        raise InputFileError("the Senzing truth set needs the shared data folder (IDENTILINK_DATA)")
+    frames = [
+        pd.read_csv(folder / f"{name}.csv", dtype=str)
+        for name in ("customers", "reference", "watchlist")
+    ]
+    raw = pd.concat(frames, ignore_index=True)
+    key = pd.read_csv(folder / "actual_truthset_key.csv", dtype=str)
+    truth = dict(zip(key["DATA_SOURCE"] + ":" + key["RECORD_ID"], key["CLUSTER_ID"], strict=True))
+    frame = raw[list(_SENZING_COLUMNS)].rename(columns=_SENZING_COLUMNS)
+    frame.insert(0, "record_id", raw["DATA_SOURCE"] + ":" + raw["RECORD_ID"])
+    full = raw["PRIMARY_NAME_FULL"].fillna(raw["PRIMARY_NAME_ORG"])
+    frame.insert(1, "full_name", full)
+    frame["entity"] = frame["record_id"].map(truth)
+    return frame

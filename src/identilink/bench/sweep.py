@@ -139,6 +139,7 @@ DATASETS: Mapping[str, str] = {
     "febrl3": "FEBRL 3 (5,000 records)",
     "fake_1000": "Splink's fake_1000 (1,000 records with e-mails)",
     "historical_50k": "Splink's historical_50k (50,000 records)",
+    "senzing": "Senzing's demo truth set (customers, reference, watchlist: 159 records)",
     "people": "generated people (--records, 30% duplicates with typos)",
 }
 
@@ -147,7 +148,7 @@ def load_dataset(
     name: str, /, *, records: int = 100_000, seed: int = 1
 ) -> tuple[pd.DataFrame, str]:
     """A data set of :data:`DATASETS` and the name of its truth column."""
-    from identilink.bench.datasets import data_dir, load_febrl
+    from identilink.bench.datasets import data_dir, load_febrl, load_senzing
     from identilink.bench.people import generate_people
     from identilink.errors import ConfigurationError, InputFileError
 
@@ -155,6 +156,8 @@ def load_dataset(
         return load_febrl(int(name[5:])), "entity"
     if name == "people":
         return generate_people(records, seed=seed), "person_id"
+    if name == "senzing":
+        return load_senzing(), "entity"
     if name in ("fake_1000", "historical_50k"):
         root = data_dir()
         if root is None:
