@@ -342,8 +342,9 @@ class _Rates:
 
 def _rates(model: _Model, profiles: dict[int, _Profile]) -> _Rates:
     """The rates, measured on names so rare (fewer than ``_RARE`` other holders expected)
-    that their customers are one person. A rare spelling beside a commoner one of the same
-    surname (``aarno`` beside ``aaron``) is a typo, not a rare name, and is left out."""
+    that their customers are one person. A name with a close spelling of the same surname
+    beside it (``aarno`` and ``aaron``) is left out: one person's customers split by a typo
+    would count as two people, an anchor without satellites and satellites without one."""
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)
     for key, p in profiles.items():
         for canonical, _, last in p.names:
@@ -357,11 +358,7 @@ def _rates(model: _Model, profiles: dict[int, _Profile]) -> _Rates:
     for (first, last), holders in groups.items():
         if model.named * model.first_share[first] * model.last_share[last] >= _RARE:
             continue
-        if any(
-            len(groups[(other, last)]) > len(holders) and _close(first, other)
-            for other in firsts_of[last]
-            if other != first
-        ):
+        if any(_close(first, other) for other in firsts_of[last] if other != first):
             continue
         kinds = Counter(profiles[h].kind for h in holders)
         people += 1
