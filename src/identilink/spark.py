@@ -15,6 +15,19 @@ from typing import Any
 __all__ = ["connected_components"]
 
 
+def _without_history(frame: Any) -> Any:
+    """The same rows as a fresh relation. A checkpointed DataFrame keeps its plan's size
+    estimate, and Spark estimates a join as the product of its sides, so estimates chained
+    through rounds of joins grow doubly exponentially (one test graph spent minutes in
+    BigInteger products, then ran out of memory); a relation made again from the checkpoint's
+    rows, on the JVM side (no row passes through Python), starts afresh."""
+    from pyspark.sql import DataFrame
+
+    session = frame.sparkSession
+    fresh = session._jsparkSession.createDataFrame(frame._jdf.rdd(), frame._jdf.schema())
+    return DataFrame(fresh, session)
+
+
 def connected_components(
     edges: Any,
     vertices: Any | None = None,
@@ -46,9 +59,9 @@ def connected_components(
     def cut(frame: Any) -> Any:
         nonlocal steps
         steps += 1
-        if durable and steps % checkpoint_every == 0:
-            return frame.checkpoint()
-        return frame.localCheckpoint()
+        durable_now = durable and steps % checkpoint_every == 0
+        kept = frame.checkpoint() if durable_now else frame.localCheckpoint()
+        return _without_history(kept)
 
     links = (
         edges.select(F.col("src").alias("a"), F.col("dst").alias("b"))
