@@ -61,7 +61,7 @@ __all__ = ["evidence_links"]
 
 _ROUNDS = 2
 _KINDS = ("account", "contact", "anchor")
-_U_SAMPLE = 100_000  # random customer pairs for u-probabilities
+_U_SAMPLE = 100_000  # same-surname customer pairs drawn for u-probabilities
 _PREFIX = 3  # username index: first name + up to this many letters of the surname
 _RARE = 0.01  # expected other holders of a name below which its customers are one person
 
@@ -143,7 +143,8 @@ _close = functools.lru_cache(maxsize=1 << 16)(tokens_close)
 
 @attrs.define
 class _Model:
-    """The measured weights: name shares, typo chance, attribute log(m/u)."""
+    """What the stage measured: name shares, how often one person's given names differ or
+    come close, attribute weights ``log(m/u)`` and (set after) the rates."""
 
     named: int
     first_share: dict[str, float]
@@ -282,7 +283,6 @@ def _measure(
                         same += cx == cy
                         fuzzy += close
                         apart += cx != cy and not close
-    # u: random pairs of customers, and how often two random given names are close
     # u: pairs of customers of one surname whose given names differ (strangers, then, but
     # with the surname's correlations: a household shares a street, a family a city);
     # a candidate pair always shares the surname, so its u must be measured given that
