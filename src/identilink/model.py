@@ -16,7 +16,7 @@ Models are saved as versioned JSON, never pickle.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -114,22 +114,42 @@ class FellegiSunterModel:
         return float(np.log2(self.prior / (1.0 - self.prior)))
 
     def match_weights(
-        self, table: Table, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64], g: Gamma
+        self,
+        table: Table,
+        a: npt.NDArray[np.int64],
+        b: npt.NDArray[np.int64],
+        g: Gamma,
+        /,
+        *,
+        term_frequencies: Mapping[str, Float] | None = None,
     ) -> Float:
-        """Match weight of each pair: prior weight plus each comparison's (tf-adjusted) weight."""
+        """Match weight of each pair: prior weight plus each comparison's (tf-adjusted) weight.
+
+        Term frequencies come from ``table`` unless ``term_frequencies`` gives, per role, the
+        frequency of each pair's left value (an engine holding only some records passes the
+        frequencies of all of them)."""
         weights = np.full(len(g), self.prior_weight)
         for j, cm in enumerate(self.comparisons):
             weights += cm.log2_bayes_factors()[g[:, j]]
-            weights += self._tf_adjustment(table, cm, a, b, g[:, j])
+            given = None if term_frequencies is None else term_frequencies.get(cm.comparison.role)
+            weights += self._tf_adjustment(table, cm, a, g[:, j], given)
         return weights
+
+    def term_frequency_roles(self) -> list[str]:
+        """Roles whose exact agreement is weighted by how common the value is."""
+        return [
+            cm.comparison.role
+            for cm in self.comparisons
+            if cm.comparison.term_frequency and cm.comparison.levels[0].kind == "exact"
+        ]
 
     @staticmethod
     def _tf_adjustment(
         table: Table,
         cm: ComparisonModel,
         a: npt.NDArray[np.int64],
-        b: npt.NDArray[np.int64],
         g: npt.NDArray[np.int8],
+        given: Float | None,
     ) -> Float:
         comparison = cm.comparison
         out = np.zeros(len(g))
@@ -140,8 +160,11 @@ class FellegiSunterModel:
         exact = np.flatnonzero(g == 0)
         if len(exact) == 0:
             return out
-        codes, _ = table.codes(comparison.role)
-        tf = table.term_frequencies(comparison.role)[codes[a[exact]]]
+        if given is not None:
+            tf = given[exact]
+        else:
+            codes, _ = table.codes(comparison.role)
+            tf = table.term_frequencies(comparison.role)[codes[a[exact]]]
         u_exact = max(cm.u[0], _FLOOR)
         out[exact] = np.log2(u_exact / np.maximum(tf, _FLOOR))
         return out

@@ -10,9 +10,22 @@ not grow with the number of rounds.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
-__all__ = ["connected_components"]
+import attrs
+import numpy as np
+import pandas as pd
+
+from identilink._pipeline import _must_link
+from identilink._table import Table, _transform, normalizer_for, quick_normalizer_for
+from identilink.compare import gammas
+from identilink.config import Key, Settings
+from identilink.errors import ConfigurationError
+from identilink.model import FellegiSunterModel
+from identilink.normalize._column import normalize_column
+
+__all__ = ["SparkResult", "connected_components", "dedupe"]
 
 
 def _without_history(frame: Any) -> Any:
@@ -106,3 +119,183 @@ def connected_components(
         raise RuntimeError(f"connected components did not converge in {max_rounds} rounds")
     links.unpersist()
     return labels.withColumnRenamed("label", "component")
+
+
+@attrs.frozen
+class SparkResult:
+    """What :func:`dedupe` produced, as Spark DataFrames.
+
+    - ``pairs``: ``left_id, right_id, match_weight, match_probability, matched`` and one
+      ``gamma_<role>`` column per comparison, for every candidate pair.
+    - ``clusters``: ``record_id, cluster_id`` (a cluster is named after its smallest id).
+    """
+
+    pairs: Any
+    clusters: Any
+
+
+def dedupe(
+    frame: Any,
+    model: FellegiSunterModel,
+    /,
+    *,
+    checkpoint_every: int = 4,
+) -> SparkResult:
+    """Score and cluster a Spark DataFrame with a trained model, as the local engine would.
+
+    The model's settings say which columns hold which roles, the id column and the blocking
+    rules. Each step is the local engine's own code run where the data lives: normalisation
+    and blocking keys per partition (``mapInPandas``), blocking as joins on the keys (blocks
+    over ``max_block_size`` skipped, as locally), comparisons and match weights per partition
+    of pairs with the same comparison code (term frequencies counted over all records first,
+    so the weights are the local ones), must-link rules, then :func:`connected_components` of
+    the matched pairs. Training stays local for now: fit the model on the local engine (on a
+    sample if need be) and score everything here.
+    """
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    settings = model.settings
+    if settings.id_column is None:
+        raise ConfigurationError("the Spark engine needs the model's settings to name an id column")
+    rules = settings.blocking_rules or ()
+    if any(rule.kind != "equal" for rule in rules):
+        raise ConfigurationError(
+            "the Spark engine blocks on equality keys only (no qgrams, tokens, minhash, window)"
+        )
+    comparisons = tuple(cm.comparison for cm in model.comparisons)
+    roles = dict(settings.roles or {})
+    missing = [c for c in [settings.id_column, *roles.values()] if c not in frame.columns]
+    if missing:
+        raise ConfigurationError(f"column(s) {missing} not found; the frame has {frame.columns}")
+    keys = {
+        f"key_{i}": key for i, key in enumerate(dict.fromkeys(k for r in rules for k in r.keys))
+    }
+    schema = T.StructType([T.StructField(name, T.StringType()) for name in ["_id", *roles, *keys]])
+    normalised = (
+        frame.select(settings.id_column, *roles.values())
+        .mapInPandas(_normaliser(settings, roles, keys), schema)
+        .persist()
+    )
+    # term frequencies over all records, joined on as tf_<role>
+    with_tf = normalised
+    for role in model.term_frequency_roles():
+        present = normalised.where(F.col(role).isNotNull())
+        total = present.count()
+        counts = present.groupBy(role).agg(
+            (F.count("*") / F.lit(max(total, 1))).alias(f"tf_{role}")
+        )
+        with_tf = with_tf.join(counts, role, "left")
+    # blocking: one join per rule on its keys, oversized blocks left out
+    key_of = {str(k): name for name, k in keys.items()}
+    parts = []
+    for rule in rules:
+        cols = [key_of[str(k)] for k in rule.keys]
+        side = normalised.select("_id", *cols).dropna(subset=cols)
+        sizes = side.groupBy(*cols).count().where(F.col("count") <= settings.max_block_size)
+        side = side.join(sizes.drop("count"), cols)
+        left = side.select(F.col("_id").alias("a"), *cols)
+        right = side.select(F.col("_id").alias("b"), *cols)
+        parts.append(left.join(right, cols).where(F.col("a") < F.col("b")).select("a", "b"))
+    if not parts:
+        raise ConfigurationError("the model's settings have no blocking rule")
+    pairs = parts[0]
+    for part in parts[1:]:
+        pairs = pairs.union(part)
+    pairs = pairs.distinct()
+    side_cols = [*roles, *(f"tf_{r}" for r in model.term_frequency_roles())]
+    left = with_tf.select(F.col("_id").alias("a"), *[F.col(c).alias(f"l_{c}") for c in side_cols])
+    right = with_tf.select(F.col("_id").alias("b"), *[F.col(c).alias(f"r_{c}") for c in roles])
+    joined = pairs.join(left, "a").join(right, "b")
+    out_schema = T.StructType(
+        [
+            T.StructField("left_id", T.StringType()),
+            T.StructField("right_id", T.StringType()),
+            T.StructField("match_weight", T.DoubleType()),
+            T.StructField("match_probability", T.DoubleType()),
+            T.StructField("matched", T.BooleanType()),
+            *[T.StructField(f"gamma_{c.role}", T.ByteType()) for c in comparisons],
+        ]
+    )
+    scored = joined.mapInPandas(_scorer(model, list(roles)), out_schema).persist()
+    edges = scored.where("matched").select(
+        F.col("left_id").alias("src"), F.col("right_id").alias("dst")
+    )
+    vertices = normalised.select(F.col("_id").alias("id"))
+    labels = connected_components(edges, vertices, checkpoint_every=checkpoint_every)
+    clusters = labels.select(F.col("id").alias("record_id"), F.col("component").alias("cluster_id"))
+    return SparkResult(pairs=scored, clusters=clusters)
+
+
+def _normaliser(
+    settings: Settings, roles: dict[str, str], keys: dict[str, Key]
+) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
+    """Per partition: the id, each role normalised as the local engine does, each blocking
+    key's value (its transform of the normalised value, as ``Table.key_codes`` computes it)."""
+
+    def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        transforms = {name: (_transform(k) if k.transform else None) for name, k in keys.items()}
+        for batch in batches:
+            batch = batch.reset_index(drop=True)
+            out: dict[str, Any] = {"_id": batch[settings.id_column].astype(str)}
+            for role, column in roles.items():
+                out[role], _ = normalize_column(
+                    batch[column],
+                    normalizer_for(role, settings),
+                    column=column,
+                    role=role,
+                    quick=quick_normalizer_for(role, settings),
+                )
+            for name, key in keys.items():
+                f = transforms[name]
+                values = out[key.role]
+                out[name] = [v if v is None or f is None else f(v) for v in values]
+            yield pd.DataFrame(out)
+
+    return run
+
+
+def _scorer(
+    model: FellegiSunterModel, roles: list[str]
+) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
+    """Per partition of pairs: a two-sided table of their values, the local comparison code,
+    match weights with the term frequencies of all records, must-link rules."""
+    settings = model.settings
+    comparisons = tuple(cm.comparison for cm in model.comparisons)
+    tf_roles = model.term_frequency_roles()
+
+    def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for batch in batches:
+            k = len(batch)
+            ids = np.concatenate([batch["a"].to_numpy(object), batch["b"].to_numpy(object)])
+            values = {
+                r: np.concatenate([_objects(batch[f"l_{r}"]), _objects(batch[f"r_{r}"])])
+                for r in roles
+            }
+            table = Table(ids, values, [])
+            a = np.arange(k, dtype=np.int64)
+            b = a + k
+            g = gammas(table, comparisons, a, b)
+            tf = {r: batch[f"l_tf_{r}"].to_numpy(dtype=np.float64) for r in tf_roles}
+            weights = model.match_weights(table, a, b, g, term_frequencies=tf)
+            probability = FellegiSunterModel.probability(weights)
+            which, _ = _must_link(table, settings, a, b)
+            probability = np.where(which != 0, 1.0, probability)
+            columns: dict[str, Any] = {
+                "left_id": batch["a"].to_numpy(object),
+                "right_id": batch["b"].to_numpy(object),
+                "match_weight": weights,
+                "match_probability": probability,
+                "matched": probability >= settings.threshold,
+            }
+            columns.update({f"gamma_{c.role}": g[:, j] for j, c in enumerate(comparisons)})
+            yield pd.DataFrame(columns)
+
+    return run
+
+
+def _objects(series: pd.Series) -> np.ndarray:
+    """Strings and ``None`` (Arrow may hand nulls over as NaN)."""
+    values = series.to_numpy(dtype=object)
+    values[pd.isna(values)] = None
+    return values

@@ -1,0 +1,60 @@
+"""The Spark engine scores and clusters as the local engine does, given the same model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import identilink
+from identilink.bench.datasets import load_febrl
+from identilink.errors import ConfigurationError
+from identilink.spark import dedupe
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
+
+
+def _partition(ids: pd.Series, labels: pd.Series) -> set[frozenset[str]]:
+    return {frozenset(g) for _, g in ids.groupby(labels.to_numpy())}
+
+
+def test_febrl3_same_pairs_weights_and_clusters_as_the_local_engine(spark: Any) -> None:
+    frame = load_febrl(3).drop(columns=["entity"]).iloc[:2000].astype(str)
+    local = identilink.dedupe(frame, progress=False)
+    result = dedupe(spark.createDataFrame(frame), local.model)
+    pairs = result.pairs.toPandas()
+    # the same candidate pairs ...
+    key = lambda a, b: tuple(sorted((a, b)))  # noqa: E731
+    mine = {key(a, b): w for a, b, w in pairs[["left_id", "right_id", "match_weight"]].to_numpy()}
+    theirs = {
+        key(a, b): w for a, b, w in local.pairs[["left_id", "right_id", "match_weight"]].to_numpy()
+    }
+    assert mine.keys() == theirs.keys()
+    assert len(mine) > 1000
+    # ... with the same match weights to 1e-9
+    diff = np.array([abs(mine[k] - theirs[k]) for k in theirs])
+    assert diff.max() <= 1e-9
+    assert int(pairs["matched"].sum()) == int(local.pairs["matched"].sum())
+    # ... and the same clusters, up to their names
+    clusters = result.clusters.toPandas()
+    assert _partition(clusters["record_id"], clusters["cluster_id"]) == _partition(
+        local.clusters["record_id"].astype(str), local.clusters["cluster_id"]
+    )
+
+
+def test_rules_the_engine_cannot_run_are_clear_errors(spark: Any) -> None:
+    frame = load_febrl(3).drop(columns=["entity"]).iloc[:300].astype(str)
+    model = identilink.dedupe(frame, progress=False).model
+    windowed = model.settings.__class__.from_dict(
+        model.settings.to_dict() | {"blocking_rules": [["window(last_name, 3)"]]}
+    )
+    model = identilink.FellegiSunterModel.from_dict(
+        model.to_dict() | {"settings": windowed.to_dict()}
+    )
+    with pytest.raises(ConfigurationError, match="equality keys only"):
+        dedupe(spark.createDataFrame(frame), model)
