@@ -30,6 +30,7 @@ import pandas as pd
 
 from identilink._table import IdentilinkWarning, Table
 from identilink.config import BlockingRule, Key
+from identilink.errors import ConfigurationError
 
 __all__ = [
     "BlockingResult",
@@ -227,6 +228,16 @@ def _special_pairs(
     rows, pieces = rows[keep], pieces[keep]
     width = np.int64(int(pieces.max()) + 1 if len(pieces) else 1)
     combined = pd.factorize(equal[rows] * width + pieces)[0].astype(np.int64)
+    sizes = np.bincount(combined) if len(combined) else np.zeros(0, dtype=np.int64)
+    if max_block_size is not None:
+        sizes = sizes[sizes <= max_block_size]
+    made = int((sizes * (sizes - 1) // 2).sum())
+    if made > _PAIR_LIMIT:  # refuse before numpy asks for the memory of them all
+        raise ConfigurationError(
+            f"blocking rule '{rule}' would make {made:,} pairs (with repeats; the limit is "
+            f"{_PAIR_LIMIT:,}): its keys are too common; add an equality key "
+            f"('{rule} & postcode'), take fewer bands or a lower max_block_size"
+        )
     if table.source is None:
         i, j, big = pairs_within(combined, max_block_size=max_block_size)
     else:
@@ -281,6 +292,8 @@ def in_rule(table: Table, rule: BlockingRule, a: Index, b: Index, /) -> npt.NDAr
 
 
 _CAP = 10_000  # block size past which a multi-valued key is too common to say anything
+#: pairs (counted with repeats) a multi-valued rule may make: 300M take ~10 GiB to de-duplicate
+_PAIR_LIMIT = 300_000_000
 
 
 @attrs.frozen

@@ -97,6 +97,13 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p = sub.add_parser("dedupe", help="find records of one file that are the same customer")
     p.add_argument("input", help="records (.csv or .parquet)")
+    p.add_argument(
+        "--engine",
+        choices=("local", "spark"),
+        default="local",
+        help="spark: score with --model on Spark (Parquet or CSV in, Parquet directories out)",
+    )
+    p.add_argument("--spark-master", default="local[*]", help="for --engine spark")
     _common(p)
     p = sub.add_parser("link", help="find records of LEFT and RIGHT that are the same customer")
     p.add_argument("left")
@@ -454,6 +461,35 @@ def _run_blocking(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_spark(args: argparse.Namespace, model: FellegiSunterModel | None) -> int:
+    if model is None:
+        raise ConfigurationError(
+            "--engine spark scores with a trained model: train one with the local engine "
+            "(identilink dedupe SAMPLE --save-model MODEL.json) and pass --model MODEL.json"
+        )
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise ConfigurationError(
+            "--engine spark needs the spark extra: pip install identilink[spark]"
+        ) from None
+    from identilink.spark import dedupe as spark_dedupe
+
+    spark = SparkSession.builder.master(args.spark_master).appName("identilink").getOrCreate()
+    reader = spark.read.option("header", True)
+    frame = reader.csv(args.input) if args.input.endswith(".csv") else reader.parquet(args.input)
+    result = spark_dedupe(frame, model)
+    result.clusters.write.mode("overwrite").parquet(args.out)
+    if args.pairs:
+        result.pairs.write.mode("overwrite").parquet(args.pairs)
+    if not args.quiet:
+        print(
+            f"identilink: clusters written to {args.out} (Spark, {args.spark_master})",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
 def _run_suggest(args: argparse.Namespace) -> int:
     data = read_table(args.input, encoding=args.encoding)
     table = suggest_blocking(
@@ -511,6 +547,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "bench":
         return _run_bench(args)
     settings, model = _settings(args)
+    if getattr(args, "engine", "local") == "spark":
+        return _run_spark(args, model)
     columns = _parse_columns(args.column)
     progress = not args.quiet
     with warnings.catch_warnings(record=True) as caught:

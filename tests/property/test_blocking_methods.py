@@ -149,3 +149,15 @@ def test_one_special_key_per_rule() -> None:
         BlockingRule(["qgrams(last_name)", "window(first_name)"])
     with pytest.raises(ConfigurationError, match="larger"):
         BlockingRule(["window(last_name, 1)"])
+
+
+def test_a_multi_valued_rule_with_too_many_pairs_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import identilink.blocking as blocking
+
+    monkeypatch.setattr(blocking, "_PAIR_LIMIT", 5)
+    table = _table([("ab ab", "x"), ("ab", "x"), ("ab c", "y"), ("ab d", "y")])
+    with pytest.raises(ConfigurationError, match="would make 6 pairs"):
+        _pairs(table, "tokens(last_name)")
+    assert _pairs(table, "tokens(last_name)&city") == {(1, 2), (3, 4)}

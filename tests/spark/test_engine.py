@@ -58,3 +58,25 @@ def test_rules_the_engine_cannot_run_are_clear_errors(spark: Any) -> None:
     )
     with pytest.raises(ConfigurationError, match="equality keys only"):
         dedupe(spark.createDataFrame(frame), model)
+
+
+def test_the_cli_scores_on_spark_with_a_saved_model(spark: Any, tmp_path: Any) -> None:
+    from identilink.cli import main
+
+    frame = load_febrl(3).drop(columns=["entity"]).iloc[:400].astype(str)
+    source = tmp_path / "people.parquet"
+    frame.to_parquet(source)
+    model = tmp_path / "model.json"
+    local_out = tmp_path / "local.csv"
+    args = ["dedupe", str(source), "--out", str(local_out), "--save-model", str(model)]
+    assert main([*args, "--quiet"]) == 0
+    out = tmp_path / "clusters"
+    args = ["dedupe", str(source), "--engine", "spark", "--model", str(model), "--out", str(out)]
+    assert main([*args, "--quiet"]) == 0
+    clusters = pd.read_parquet(out)
+    local = pd.read_csv(local_out, dtype=str)
+    assert _partition(clusters["record_id"], clusters["cluster_id"]) == _partition(
+        local["record_id"], local["cluster_id"]
+    )
+    # without a model the Spark engine says how to get one
+    assert main(["dedupe", str(source), "--engine", "spark", "--out", str(out)]) == 2
