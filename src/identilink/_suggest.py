@@ -1,14 +1,19 @@
 """Blocking rules chosen for the data: the fewest pairs that keep the true pairs.
 
-On a sample of the records, every candidate rule (each role, phonetic codes and prefixes of
-names, date parts, e-mail and phone parts, and conjunctions of two of them) makes its pairs.
+On a sample of the records (whole entities when there are labels, so that the sample keeps
+their true pairs; else records at random), every candidate rule (each role, phonetic codes
+and prefixes of names, date parts, e-mail and phone parts, and conjunctions of two of them)
+makes its pairs.
 The true pairs are those of a label column when there is one, else the pairs a run with the
 default rules matches on the sample (then completeness is measured against what identilink
 finds, not against the truth). Rules are chosen greedily, as in weighted set cover: each time
 the rule that covers the most not-yet-covered true pairs per new pair it adds, until the
 chosen rules together keep ``target`` of the true pairs or no rule adds any. The table shows
 the trade-off rule by rule: pairs, cumulative pairs, completeness so far and the pairs the
-rules would make on all records (scaled by the square of the sampling ratio).
+rules would make on all records (true pairs scaled by the sampling ratio when whole entities
+were sampled, the others by its square). Without labels on a large input, a random sample
+holds few true pairs (a pair survives with the square of the sampling ratio), so the choice
+rests on few; labels give a sounder answer.
 """
 
 from __future__ import annotations
@@ -75,7 +80,16 @@ def suggest_blocking(
         frame = frame.drop(columns=[label])
     n_all = len(frame)
     if n_all > sample:
-        keep = np.sort(np.random.default_rng(seed).choice(n_all, size=sample, replace=False))
+        rng = np.random.default_rng(seed)
+        if truth is not None:  # whole entities, so the sample keeps their true pairs
+            codes = pd.factorize(truth, use_na_sentinel=False)[0]
+            order = rng.permutation(int(codes.max()) + 1)
+            rank = np.empty_like(order)
+            rank[order] = np.arange(len(order))
+            by_entity = np.argsort(rank[codes], kind="stable")
+            keep = np.sort(by_entity[:sample])
+        else:
+            keep = np.sort(rng.choice(n_all, size=sample, replace=False))
         frame = frame.iloc[keep].reset_index(drop=True)
         truth = truth.iloc[keep].reset_index(drop=True) if truth is not None else None
     given = _coerce_settings(settings) or Settings()
@@ -89,8 +103,11 @@ def suggest_blocking(
         )  # fmt: skip
     true = _true_pairs(table, frame, truth, given)
     candidates = _candidates(table)
-    scale = (n_all / table.n) ** 2 if table.n > 1 else 1.0
-    return _greedy(table, candidates, true, target, scale, resolved.max_block_size)
+    ratio = n_all / table.n if table.n else 1.0
+    # pairs inside entities grow with the records, pairs across them with their square; a
+    # sample of random records loses true pairs with the square too
+    scales = (ratio if truth is not None else ratio**2, ratio**2)
+    return _greedy(table, candidates, true, target, scales, resolved.max_block_size)
 
 
 def _true_pairs(
@@ -126,7 +143,7 @@ def _greedy(
     rules: list[BlockingRule],
     true: npt.NDArray[np.int64],
     target: float,
-    scale: float,
+    scales: tuple[float, float],
     max_block_size: int | None,
 ) -> pd.DataFrame:
     n = np.int64(table.n)
@@ -160,7 +177,9 @@ def _greedy(
                 "cumulative_pairs": len(chosen),
                 "new_true_pairs": best_gain,
                 "pair_completeness": float(covered.mean()) if len(true) else 1.0,
-                "estimated_pairs": round(len(chosen) * scale),
+                "estimated_pairs": round(
+                    covered.sum() * scales[0] + (len(chosen) - covered.sum()) * scales[1]
+                ),
             }
         )
     columns = ["rule", "pairs", "cumulative_pairs", "new_true_pairs", "pair_completeness"]

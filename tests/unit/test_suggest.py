@@ -53,3 +53,12 @@ def test_cli_prints_and_writes_the_table(people: pd.DataFrame, tmp_path: Path, c
     assert code == 0
     assert "completeness against the labels in 'person_id'" in capsys.readouterr().out
     assert len(pd.read_csv(out)) >= 1
+
+
+def test_a_labelled_sample_keeps_whole_entities(people: pd.DataFrame) -> None:
+    table = identilink.suggest_blocking(people, label="person_id", sample=1000, target=0.99)
+    assert table["pair_completeness"].iloc[-1] >= 0.99
+    rules = [BlockingRule(r.split(" & ")) for r in table["rule"]]
+    result = identilink.dedupe(people.drop(columns=["person_id"]), {"blocking_rules": rules})
+    made = result.report["n_candidate_pairs"]
+    assert 0.5 * made <= table["estimated_pairs"].iloc[-1] <= 2 * made  # scaled sensibly
