@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 import identilink
-from identilink._pipeline import _resolve_settings
-from identilink._table import IdentilinkWarning, prepare
+from identilink._pipeline import prepare_one
+from identilink._table import IdentilinkWarning
 from identilink.bench.people import generate_people
 from identilink.blocking import block
 from identilink.config import BlockingRule, Settings
@@ -59,14 +59,9 @@ def main() -> None:
     frame = generate_people(args.records, seed=args.seed)
     person = frame["person_id"].to_numpy()
     data = frame.drop(columns=["person_id"])
-    settings, explicit = _resolve_settings([data], ["input"], Settings(), {})
-    assert settings.roles is not None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", IdentilinkWarning)
-        table = prepare(
-            [data], settings, settings.roles, settings.id_column, names=["input"],
-            explicit_roles=explicit,
-        )  # fmt: skip
+        _, table = prepare_one(data, Settings())
         rows = []
         for text in RULES:
             table.drop_caches()

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -38,22 +36,11 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,500000,1000000,2000000")
     parser.add_argument("--out", default=str(HERE / "results" / "spark.json"))
     args = parser.parse_args()
-    from pyspark.sql import SparkSession
+    from identilink.spark import dedupe, local_session
 
-    from identilink.spark import dedupe
-
-    os.environ["PYSPARK_PYTHON"] = sys.executable
     training = generate_people(100_000, seed=7).drop(columns=["person_id"])
     model = identilink.dedupe(training, progress=False).model
-    spark = (
-        SparkSession.builder.master("local[2]")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.driver.memory", "8g")
-        .config("spark.sql.shuffle.partitions", "16")
-        .getOrCreate()
-    )
-    spark.sparkContext.setLogLevel("ERROR")
+    spark = local_session(2, memory="8g", shuffle_partitions=16)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         spark.sparkContext.setCheckpointDir(str(Path(tmp) / "checkpoints"))

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -46,20 +44,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--out", default=str(HERE / "results" / "spark_components.json"))
     args = parser.parse_args()
-    from pyspark.sql import SparkSession
+    from identilink.spark import connected_components, local_session
 
-    from identilink.spark import connected_components
-
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    spark = (
-        SparkSession.builder.master("local[2]")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "8")
-        .config("spark.driver.memory", "4g")
-        .getOrCreate()
-    )
-    spark.sparkContext.setLogLevel("ERROR")
+    spark = local_session(2, memory="4g")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         spark.sparkContext.setCheckpointDir(tmp)

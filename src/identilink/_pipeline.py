@@ -294,6 +294,23 @@ def _run(
     return Result(pairs, clusters, golden, model, settings, report)
 
 
+def prepare_one(
+    frame: pd.DataFrame, settings: Settings, columns: Mapping[str, str] | None = None
+) -> tuple[Settings, Table]:
+    """One input's settings with everything inferred filled in, and its normalised table."""
+    resolved, explicit = _resolve_settings([frame], ["input"], settings, columns or {})
+    assert resolved.roles is not None
+    table = prepare(
+        [frame],
+        resolved,
+        resolved.roles,
+        resolved.id_column,
+        names=["input"],
+        explicit_roles=explicit,
+    )
+    return resolved, table
+
+
 def count_pairs(
     data: object,
     /,
@@ -312,17 +329,8 @@ def count_pairs(
     """
     frame = to_pandas(data, name="input")
     given = _coerce_settings(settings) or Settings()
-    resolved, explicit = _resolve_settings([frame], ["input"], given, columns or {})
-    assert resolved.roles is not None
+    resolved, table = prepare_one(frame, given, columns)
     assert resolved.blocking_rules is not None
-    table = prepare(
-        [frame],
-        resolved,
-        resolved.roles,
-        resolved.id_column,
-        names=["input"],
-        explicit_roles=explicit,
-    )
     rules = resolved.blocking_rules
     counts = count_rule_pairs(table, rules)
     kept = set(rules)

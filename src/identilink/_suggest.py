@@ -28,8 +28,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from identilink._io import to_pandas
-from identilink._pipeline import _coerce_settings, _resolve_settings, dedupe
-from identilink._table import IdentilinkWarning, Table, prepare
+from identilink._pipeline import _coerce_settings, dedupe, prepare_one
+from identilink._table import IdentilinkWarning, Table
 from identilink.blocking import count_pairs, pairs_within, rule_pairs
 from identilink.config import BlockingRule, Settings
 from identilink.errors import ConfigurationError
@@ -93,14 +93,9 @@ def suggest_blocking(
         frame = frame.iloc[keep].reset_index(drop=True)
         truth = truth.iloc[keep].reset_index(drop=True) if truth is not None else None
     given = _coerce_settings(settings) or Settings()
-    resolved, explicit = _resolve_settings([frame], ["input"], given, columns or {})
-    assert resolved.roles is not None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", IdentilinkWarning)
-        table = prepare(
-            [frame], resolved, resolved.roles, resolved.id_column, names=["input"],
-            explicit_roles=explicit,
-        )  # fmt: skip
+        resolved, table = prepare_one(frame, given, columns)
     true = _true_pairs(table, frame, truth, given)
     candidates = _candidates(table)
     ratio = n_all / table.n if table.n else 1.0

@@ -25,7 +25,42 @@ from identilink.errors import ConfigurationError
 from identilink.model import FellegiSunterModel
 from identilink.normalize._column import normalize_column
 
-__all__ = ["SparkResult", "connected_components", "dedupe"]
+__all__ = ["SparkResult", "connected_components", "dedupe", "local_session"]
+
+
+def local_session(
+    cores: int | str = "*",
+    /,
+    *,
+    memory: str = "2g",
+    shuffle_partitions: int = 8,
+    checkpoints: str | None = None,
+) -> Any:
+    """A Spark session on this machine (``local[cores]``) set up as identilink's tests and
+    benchmarks use it: workers run this interpreter, no web UI or progress bars, UTC, errors
+    only in the log, and ``checkpoints`` as the checkpoint directory when given. An existing
+    session is reused (Spark allows one per process)."""
+    import os
+    import sys
+
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    session = (
+        SparkSession.builder.master(f"local[{cores}]")
+        .appName("identilink")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.memory", memory)
+        .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    if checkpoints is not None:
+        session.sparkContext.setCheckpointDir(checkpoints)
+    return session
 
 
 def _without_history(frame: Any) -> Any:

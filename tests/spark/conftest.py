@@ -6,8 +6,8 @@ tests skip without pyspark, and fail instead under CI, which installs it.
 
 from __future__ import annotations
 
+import importlib.util
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,26 +22,14 @@ SPARK_HELP = (
 
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    try:
-        from pyspark.sql import SparkSession
-    except ImportError:
+    if importlib.util.find_spec("pyspark") is None:
         if os.environ.get("CI"):
             pytest.fail(SPARK_HELP)
         pytest.skip(SPARK_HELP)
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("identilink-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.driver.memory", "1g")
-        .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
-    )
+    from identilink.spark import local_session
+
     checkpoints: Path = tmp_path_factory.mktemp("spark-checkpoints")
-    session.sparkContext.setCheckpointDir(str(checkpoints))
-    session.sparkContext.setLogLevel("ERROR")
+    session = local_session(2, memory="1g", shuffle_partitions=4, checkpoints=str(checkpoints))
     yield session
     session.stop()
 
