@@ -17,7 +17,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from identilink._pipeline import _must_link
+from identilink._pipeline import _SIDES, _must_link
 from identilink._table import Table, _transform, normalizer_for, quick_normalizer_for
 from identilink.compare import gammas
 from identilink.config import Key, Settings
@@ -25,7 +25,7 @@ from identilink.errors import ConfigurationError
 from identilink.model import FellegiSunterModel
 from identilink.normalize._column import normalize_column
 
-__all__ = ["SparkResult", "connected_components", "dedupe", "local_session"]
+__all__ = ["SparkResult", "connected_components", "dedupe", "link", "local_session"]
 
 
 def local_session(
@@ -187,6 +187,23 @@ def dedupe(
     the matched pairs. Training stays local for now: fit the model on the local engine (on a
     sample if need be) and score everything here.
     """
+    return _run([frame], model, checkpoint_every)
+
+
+def link(
+    left: Any,
+    right: Any,
+    model: FellegiSunterModel,
+    /,
+    *,
+    checkpoint_every: int = 4,
+) -> SparkResult:
+    """:func:`dedupe` for two inputs: only pairs across them, and ``clusters`` gains a
+    ``source`` column (``left`` / ``right``), as ``identilink.link`` does locally."""
+    return _run([left, right], model, checkpoint_every)
+
+
+def _run(frames: list[Any], model: FellegiSunterModel, checkpoint_every: int) -> SparkResult:
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
@@ -198,20 +215,31 @@ def dedupe(
         raise ConfigurationError(
             "the Spark engine blocks on equality keys only (no qgrams, tokens, minhash, window)"
         )
-    comparisons = tuple(cm.comparison for cm in model.comparisons)
+    if not rules:
+        raise ConfigurationError("the model's settings have no blocking rule")
     roles = dict(settings.roles or {})
-    missing = [c for c in [settings.id_column, *roles.values()] if c not in frame.columns]
-    if missing:
-        raise ConfigurationError(f"column(s) {missing} not found; the frame has {frame.columns}")
+    for frame in frames:
+        missing = [c for c in [settings.id_column, *roles.values()] if c not in frame.columns]
+        if missing:
+            raise ConfigurationError(f"column(s) {missing} not found; it has {frame.columns}")
+    linking = len(frames) == 2
     keys = {
         f"key_{i}": key for i, key in enumerate(dict.fromkeys(k for r in rules for k in r.keys))
     }
     schema = T.StructType([T.StructField(name, T.StringType()) for name in ["_id", *roles, *keys]])
-    normalised = (
-        frame.select(settings.id_column, *roles.values())
-        .mapInPandas(_normaliser(settings, roles, keys), schema)
-        .persist()
-    )
+    normalised = None
+    for source, frame in enumerate(frames):
+        part = (
+            frame.select(settings.id_column, *roles.values())
+            .mapInPandas(_normaliser(settings, roles, keys), schema)
+            .withColumn("_src", F.lit(source))
+        )
+        normalised = part if normalised is None else normalised.unionByName(part)
+    assert normalised is not None
+    # a record's key: its side and id (ids need only be unique within a side)
+    normalised = normalised.withColumn(
+        "_key", F.concat(F.col("_src").cast("string"), F.lit(":"), F.col("_id"))
+    ).persist()
     # term frequencies over all records, joined on as tf_<role>
     with_tf = normalised
     for role in model.term_frequency_roles():
@@ -221,45 +249,66 @@ def dedupe(
             (F.count("*") / F.lit(max(total, 1))).alias(f"tf_{role}")
         )
         with_tf = with_tf.join(counts, role, "left")
-    # blocking: one join per rule on its keys, oversized blocks left out
+    # blocking: one join per rule on its keys, oversized blocks (both sides) left out
     key_of = {str(k): name for name, k in keys.items()}
     parts = []
     for rule in rules:
         cols = [key_of[str(k)] for k in rule.keys]
-        side = normalised.select("_id", *cols).dropna(subset=cols)
+        side = normalised.select("_key", "_src", "_id", *cols).dropna(subset=cols)
         sizes = side.groupBy(*cols).count().where(F.col("count") <= settings.max_block_size)
         side = side.join(sizes.drop("count"), cols)
-        left = side.select(F.col("_id").alias("a"), *cols)
-        right = side.select(F.col("_id").alias("b"), *cols)
-        parts.append(left.join(right, cols).where(F.col("a") < F.col("b")).select("a", "b"))
-    if not parts:
-        raise ConfigurationError("the model's settings have no blocking rule")
+        a = side.select(*cols, *[F.col(c).alias(f"a{c}") for c in ("_key", "_src", "_id")])
+        b = side.select(*cols, *[F.col(c).alias(f"b{c}") for c in ("_key", "_src", "_id")])
+        pair = a.join(b, cols)
+        if linking:
+            pair = pair.where((F.col("a_src") == 0) & (F.col("b_src") == 1))
+        else:
+            pair = pair.where(F.col("a_id") < F.col("b_id"))
+        parts.append(pair.select(F.col("a_key").alias("a"), F.col("b_key").alias("b")))
     pairs = parts[0]
     for part in parts[1:]:
         pairs = pairs.union(part)
     pairs = pairs.distinct()
-    side_cols = [*roles, *(f"tf_{r}" for r in model.term_frequency_roles())]
-    left = with_tf.select(F.col("_id").alias("a"), *[F.col(c).alias(f"l_{c}") for c in side_cols])
-    right = with_tf.select(F.col("_id").alias("b"), *[F.col(c).alias(f"r_{c}") for c in roles])
+    tf_cols = [f"tf_{r}" for r in model.term_frequency_roles()]
+    left = with_tf.select(
+        F.col("_key").alias("a"),
+        F.col("_id").alias("l_id"),
+        *[F.col(c).alias(f"l_{c}") for c in [*roles, *tf_cols]],
+    )
+    right = with_tf.select(
+        F.col("_key").alias("b"),
+        F.col("_id").alias("r_id"),
+        *[F.col(c).alias(f"r_{c}") for c in roles],
+    )
     joined = pairs.join(left, "a").join(right, "b")
     out_schema = T.StructType(
         [
+            T.StructField("a", T.StringType()),
+            T.StructField("b", T.StringType()),
             T.StructField("left_id", T.StringType()),
             T.StructField("right_id", T.StringType()),
             T.StructField("match_weight", T.DoubleType()),
             T.StructField("match_probability", T.DoubleType()),
             T.StructField("matched", T.BooleanType()),
-            *[T.StructField(f"gamma_{c.role}", T.ByteType()) for c in comparisons],
+            *[
+                T.StructField(f"gamma_{cm.comparison.role}", T.ByteType())
+                for cm in model.comparisons
+            ],
         ]
     )
     scored = joined.mapInPandas(_scorer(model, list(roles)), out_schema).persist()
-    edges = scored.where("matched").select(
-        F.col("left_id").alias("src"), F.col("right_id").alias("dst")
-    )
-    vertices = normalised.select(F.col("_id").alias("id"))
+    edges = scored.where("matched").select(F.col("a").alias("src"), F.col("b").alias("dst"))
+    vertices = normalised.select(F.col("_key").alias("id"))
     labels = connected_components(edges, vertices, checkpoint_every=checkpoint_every)
-    clusters = labels.select(F.col("id").alias("record_id"), F.col("component").alias("cluster_id"))
-    return SparkResult(pairs=scored, clusters=clusters)
+    # a cluster is named after the id of its smallest record key
+    side_and_id = F.split(F.col("id"), ":", 2)
+    cluster = F.split(F.col("component"), ":", 2).getItem(1)
+    columns = [side_and_id.getItem(1).alias("record_id")]
+    if linking:
+        named = F.when(side_and_id.getItem(0) == "0", str(_SIDES[0])).otherwise(str(_SIDES[1]))
+        columns.append(named.alias("source"))
+    clusters = labels.select(*columns, cluster.alias("cluster_id"))
+    return SparkResult(pairs=scored.drop("a", "b"), clusters=clusters)
 
 
 def _normaliser(
@@ -302,7 +351,7 @@ def _scorer(
     def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         for batch in batches:
             k = len(batch)
-            ids = np.concatenate([batch["a"].to_numpy(object), batch["b"].to_numpy(object)])
+            ids = np.concatenate([batch["l_id"].to_numpy(object), batch["r_id"].to_numpy(object)])
             values = {
                 r: np.concatenate([_objects(batch[f"l_{r}"]), _objects(batch[f"r_{r}"])])
                 for r in roles
@@ -317,8 +366,10 @@ def _scorer(
             which, _ = _must_link(table, settings, a, b)
             probability = np.where(which != 0, 1.0, probability)
             columns: dict[str, Any] = {
-                "left_id": batch["a"].to_numpy(object),
-                "right_id": batch["b"].to_numpy(object),
+                "a": batch["a"].to_numpy(object),
+                "b": batch["b"].to_numpy(object),
+                "left_id": batch["l_id"].to_numpy(object),
+                "right_id": batch["r_id"].to_numpy(object),
                 "match_weight": weights,
                 "match_probability": probability,
                 "matched": probability >= settings.threshold,

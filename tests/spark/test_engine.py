@@ -80,3 +80,26 @@ def test_the_cli_scores_on_spark_with_a_saved_model(spark: Any, tmp_path: Any) -
     )
     # without a model the Spark engine says how to get one
     assert main(["dedupe", str(source), "--engine", "spark", "--out", str(out)]) == 2
+
+
+def test_febrl4_linking_same_pairs_weights_and_clusters_as_the_local_engine(spark: Any) -> None:
+    from identilink.bench.datasets import load_febrl4
+    from identilink.spark import link
+
+    a, b = (f.drop(columns=["entity"]).iloc[:1500].astype(str) for f in load_febrl4())
+    local = identilink.link(a, b, progress=False)
+    result = link(spark.createDataFrame(a), spark.createDataFrame(b), local.model)
+    pairs = result.pairs.toPandas()
+    mine = pairs.set_index(["left_id", "right_id"])["match_weight"].to_dict()
+    local_pairs = local.pairs.astype({"left_id": str, "right_id": str})
+    theirs = local_pairs.set_index(["left_id", "right_id"])["match_weight"].to_dict()
+    assert mine.keys() == theirs.keys()  # left ids on the left, as locally
+    assert len(mine) > 500
+    assert max(abs(mine[k] - theirs[k]) for k in theirs) <= 1e-9
+    clusters = result.clusters.toPandas()
+    assert set(clusters["source"]) == {"left", "right"}
+    keyed = clusters["source"] + ":" + clusters["record_id"]
+    local_keyed = local.clusters["source"] + ":" + local.clusters["record_id"].astype(str)
+    assert _partition(keyed, clusters["cluster_id"]) == _partition(
+        local_keyed, local.clusters["cluster_id"]
+    )
