@@ -482,6 +482,8 @@ def _run_spark(args: argparse.Namespace, model: FellegiSunterModel | None) -> in
     result.clusters.write.mode("overwrite").parquet(args.out)
     if args.pairs:
         result.pairs.write.mode("overwrite").parquet(args.pairs)
+    if args.golden:
+        result.golden.write.mode("overwrite").parquet(args.golden)
     if not args.quiet:
         print(
             f"identilink: clusters written to {args.out} (Spark, {args.spark_master})",

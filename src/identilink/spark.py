@@ -22,6 +22,7 @@ from identilink._table import Table, _transform, normalizer_for, quick_normalize
 from identilink.compare import gammas
 from identilink.config import Key, Settings
 from identilink.errors import ConfigurationError
+from identilink.golden import golden_records
 from identilink.model import FellegiSunterModel
 from identilink.normalize._column import normalize_column
 
@@ -163,10 +164,13 @@ class SparkResult:
     - ``pairs``: ``left_id, right_id, match_weight, match_probability, matched`` and one
       ``gamma_<role>`` column per comparison, for every candidate pair.
     - ``clusters``: ``record_id, cluster_id`` (a cluster is named after its smallest id).
+    - ``golden``: one row per cluster by the local engine's survivorship rules (most frequent
+      normalised value, then the most complete record, then the earliest in input order).
     """
 
     pairs: Any
     clusters: Any
+    golden: Any
 
 
 def dedupe(
@@ -226,11 +230,17 @@ def _run(frames: list[Any], model: FellegiSunterModel, checkpoint_every: int) ->
     keys = {
         f"key_{i}": key for i, key in enumerate(dict.fromkeys(k for r in rules for k in r.keys))
     }
-    schema = T.StructType([T.StructField(name, T.StringType()) for name in ["_id", *roles, *keys]])
+    originals = [f"o_{r}" for r in roles]
+    names = ["_id", *roles, *keys, *originals]
+    schema = T.StructType(
+        [T.StructField(name, T.StringType()) for name in names]
+        + [T.StructField("_pos", T.LongType())]
+    )
     normalised = None
     for source, frame in enumerate(frames):
         part = (
-            frame.select(settings.id_column, *roles.values())
+            frame.select(settings.id_column, *[F.col(c).cast("string") for c in roles.values()])
+            .withColumn("_pos", F.monotonically_increasing_id())  # input order, for ties
             .mapInPandas(_normaliser(settings, roles, keys), schema)
             .withColumn("_src", F.lit(source))
         )
@@ -308,7 +318,19 @@ def _run(frames: list[Any], model: FellegiSunterModel, checkpoint_every: int) ->
         named = F.when(side_and_id.getItem(0) == "0", str(_SIDES[0])).otherwise(str(_SIDES[1]))
         columns.append(named.alias("source"))
     clusters = labels.select(*columns, cluster.alias("cluster_id"))
-    return SparkResult(pairs=scored.drop("a", "b"), clusters=clusters)
+    members = normalised.join(
+        labels.select(F.col("id").alias("_key"), cluster.alias("_cluster")), "_key"
+    ).select("_cluster", "_src", "_pos", "_id", *roles, *originals)
+    golden_schema = T.StructType(
+        [T.StructField("cluster_id", T.StringType()), T.StructField("n_records", T.LongType())]
+        + [
+            T.StructField(name, T.StringType())
+            for column in roles.values()
+            for name in (column, f"{column}__source")
+        ]
+    )
+    golden = members.groupBy("_cluster").applyInPandas(_survivor(roles), golden_schema)
+    return SparkResult(pairs=scored.drop("a", "b"), clusters=clusters, golden=golden)
 
 
 def _normaliser(
@@ -334,6 +356,9 @@ def _normaliser(
                 f = transforms[name]
                 values = out[key.role]
                 out[name] = [v if v is None or f is None else f(v) for v in values]
+            for role, column in roles.items():
+                out[f"o_{role}"] = batch[column]
+            out["_pos"] = batch["_pos"]
             yield pd.DataFrame(out)
 
     return run
@@ -376,6 +401,30 @@ def _scorer(
             }
             columns.update({f"gamma_{c.role}": g[:, j] for j, c in enumerate(comparisons)})
             yield pd.DataFrame(columns)
+
+    return run
+
+
+def _survivor(roles: dict[str, str]) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """Per cluster: the local engine's golden record of its members in input order."""
+
+    def run(group: pd.DataFrame) -> pd.DataFrame:
+        group = group.sort_values(["_src", "_pos"], kind="stable").reset_index(drop=True)
+        original = pd.DataFrame({column: group[f"o_{r}"] for r, column in roles.items()})
+        normalized = {r: _objects(group[r]) for r in roles if group[r].notna().any()}
+        row = golden_records(
+            original,
+            normalized,
+            roles,
+            np.zeros(len(group), dtype=np.int64),
+            np.array([group["_cluster"].iloc[0]], dtype=object),
+            group["_id"].to_numpy(dtype=object),
+        )
+        for column in roles.values():  # roles with no value in the cluster: all null
+            for name in (column, f"{column}__source"):
+                if name not in row:
+                    row[name] = None
+        return row
 
     return run
 

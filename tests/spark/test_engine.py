@@ -45,6 +45,15 @@ def test_febrl3_same_pairs_weights_and_clusters_as_the_local_engine(spark: Any) 
     assert _partition(clusters["record_id"], clusters["cluster_id"]) == _partition(
         local.clusters["record_id"].astype(str), local.clusters["cluster_id"]
     )
+    # ... and the same golden records, value by value and source by source
+    golden = result.golden.toPandas().set_index("cluster_id")
+    spark_cluster = dict(zip(clusters["record_id"], clusters["cluster_id"], strict=True))
+    local_golden = local.golden.set_index("cluster_id")
+    assert len(golden) == len(local_golden)
+    for local_id, row in local_golden.iterrows():
+        mine = golden.loc[spark_cluster[str(row.filter(like="__source").dropna().iloc[0])]]
+        for column, value in row.items():
+            assert str(mine[column]) == str(value), (local_id, column)
 
 
 def test_rules_the_engine_cannot_run_are_clear_errors(spark: Any) -> None:
