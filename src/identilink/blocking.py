@@ -209,7 +209,7 @@ def _minhash_bands(uniques: npt.NDArray[np.object_], bands: int) -> tuple[Index,
             for i in range(2)
         ]
         joined = pair[0] * _PRIME + pair[1]
-        band_codes[:, band] = np.unique(joined, return_inverse=True)[1].ravel()
+        band_codes[:, band] = pd.factorize(joined)[0]
     band_codes += np.arange(bands, dtype=np.int64) * len(band_codes)  # bands never mix
     return np.where(has, bands, 0).astype(np.int64), band_codes.ravel()
 
@@ -247,8 +247,21 @@ def _special_pairs(
     if table.source is None:
         a, b = np.minimum(a, b), np.maximum(a, b)
     n = np.int64(table.n)
-    unique = np.unique(a * n + b)  # a pair sharing several keys, once
+    unique = _distinct(a * n + b)  # a pair sharing several keys, once
     return unique // n, unique % n, len(big)
+
+
+def _distinct(values: Index) -> Index:
+    """``np.unique(values)`` by one in-place sort: numpy 2's hash-based unique took 6.4 s on
+    the 11M repeated pair keys of ``tokens(street) & postcode`` over 300k people, the sort
+    0.9 s."""
+    values.sort()
+    if len(values) == 0:
+        return values
+    keep = np.empty(len(values), dtype=bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
 
 
 def _window_pairs(table: Table, key: Key, equal: Index) -> tuple[Index, Index]:
@@ -384,7 +397,7 @@ def count_pairs(table: Table, rules: Sequence[BlockingRule], /) -> pd.DataFrame:
             record, pieces = _key_sets(table, next(k for k in rule.keys if k.kind == "multi"))
             keep = codes[record] >= 0
             width = np.int64(int(pieces.max()) + 1 if len(pieces) else 1)
-            nulls = int(table.n - len(np.unique(record[keep])))
+            nulls = int(table.n - np.count_nonzero(np.bincount(record[keep], minlength=table.n)))
             if source is not None:
                 source = source[record[keep]]
             valid = pd.factorize(codes[record[keep]] * width + pieces[keep])[0].astype(np.int64)
