@@ -1,11 +1,14 @@
-"""Pieces of the Spark engine (issue 6) that run on Spark DataFrames. Needs the ``spark``
-extra (``pip install identilink[spark]``).
+"""The Spark engine (in progress): identilink on Spark DataFrames. Needs the ``spark`` extra
+(``pip install identilink[spark]``) and Java; see docs/spark.md.
 
-:func:`connected_components` is the clustering step at cluster scale: GraphFrames is not
-installable everywhere, so it is the standard iterative algorithm written on DataFrames, min
-label propagation with pointer jumping (the distributed form of
-:func:`identilink.cluster.components`), checkpointed every few rounds so the query plan does
-not grow with the number of rounds.
+- :func:`dedupe` / :func:`link` score and cluster records with a model trained by the local
+  engine, running the local engine's own code per partition, so pairs, weights, clusters
+  and golden records agree with it (tested on FEBRL3 and FEBRL4).
+- :func:`connected_components` is the clustering step: GraphFrames is not installable
+  everywhere, so it is the standard iterative algorithm written on DataFrames, min label
+  propagation with pointer jumping (the distributed form of
+  :func:`identilink.cluster.components`), checkpointed so the plan does not grow with rounds.
+- :func:`local_session` and :func:`from_pandas` help to start on one machine.
 """
 
 from __future__ import annotations
