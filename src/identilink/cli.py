@@ -91,6 +91,19 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress or summary on stderr")
 
 
+def _blocking_command(sub: Any, name: str, text: str) -> _Parser:
+    """A ``blocking`` subcommand with the options every one takes: input, settings, columns,
+    encoding and an output table."""
+    p: _Parser = sub.add_parser(name, help=text)
+    p.add_argument("input", help="records (.csv or .parquet)")
+    p.add_argument("--config", help="settings file (.toml or .json)")
+    p.add_argument("--column", action="append", default=[], metavar="ROLE=COL")
+    p.add_argument("--encoding", default="utf-8", help="text encoding of CSV input")
+    p.add_argument("--out", help="also write the table here (.csv, .parquet, .json)")
+    _STORE_COMMANDS.append(p)
+    return p
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="identilink", description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--version", action="version", version=f"identilink {__version__}")
@@ -137,24 +150,12 @@ def _parser() -> argparse.ArgumentParser:
     _store_parser(sub.add_parser("store", help="a live identity store: add, get, explain"))
     blocking = sub.add_parser("blocking", help="analyse or suggest blocking rules before a run")
     blocking_sub = blocking.add_subparsers(dest="blocking_command", required=True)
-    p = blocking_sub.add_parser("analyse", help="pairs per rule, cumulative, largest blocks")
-    p.add_argument("input", help="records (.csv or .parquet)")
-    p.add_argument("--config", help="settings file (.toml or .json)")
+    p = _blocking_command(blocking_sub, "analyse", "pairs per rule, cumulative, largest blocks")
     p.add_argument("--id-column", help="the record id column (default: inferred)")
-    p.add_argument("--column", action="append", default=[], metavar="ROLE=COL")
-    p.add_argument("--encoding", default="utf-8", help="text encoding of CSV input")
-    p.add_argument("--out", help="also write the table here (.csv, .parquet, .json)")
-    _STORE_COMMANDS.append(p)
-    p = blocking_sub.add_parser("suggest", help="rules keeping the true pairs with fewest pairs")
-    p.add_argument("input", help="records (.csv or .parquet)")
+    p = _blocking_command(blocking_sub, "suggest", "rules keeping the true pairs with fewest pairs")
     p.add_argument("--label", help="column naming each record's true entity, if there is one")
     p.add_argument("--target", type=float, default=0.995, help="pair completeness to reach")
     p.add_argument("--sample", type=int, default=20_000, help="records to try rules on")
-    p.add_argument("--config", help="settings file (.toml or .json)")
-    p.add_argument("--column", action="append", default=[], metavar="ROLE=COL")
-    p.add_argument("--encoding", default="utf-8", help="text encoding of CSV input")
-    p.add_argument("--out", help="also write the table here (.csv, .parquet, .json)")
-    _STORE_COMMANDS.append(p)
     p = sub.add_parser("bench", help="run a data set with ground truth; metrics and a report")
     p.add_argument("dataset", choices=sorted(DATASETS), help="the data set")
     p.add_argument("--records", type=int, default=100_000, help="for generated people")
