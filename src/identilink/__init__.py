@@ -10,6 +10,7 @@ Records in, scored links, customer clusters and golden records out::
 
 from __future__ import annotations
 
+from identilink._engine import Engine, EngineResult, LocalEngine, engine
 from identilink._io import read_table, write_table
 from identilink._pipeline import Result, count_pairs, dedupe, link
 from identilink._suggest import suggest_blocking
@@ -37,6 +38,8 @@ __all__ = [
     "Comparison",
     "ComparisonModel",
     "ConfigurationError",
+    "Engine",
+    "EngineResult",
     "FellegiSunterModel",
     "IdentilinkError",
     "IdentilinkWarning",
@@ -44,6 +47,7 @@ __all__ = [
     "InputFileError",
     "Key",
     "Level",
+    "LocalEngine",
     "ModelError",
     "NormalizationError",
     "Resolver",
@@ -56,6 +60,7 @@ __all__ = [
     "__version__",
     "count_pairs",
     "dedupe",
+    "engine",
     "link",
     "open_store",
     "read_table",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import json
 import sys
 import warnings
@@ -18,6 +19,7 @@ from typing import Any
 
 import attrs
 
+from identilink._engine import engine
 from identilink._io import read_table, write_table
 from identilink._pipeline import Result, count_pairs, dedupe, link
 from identilink._suggest import suggest_blocking
@@ -89,6 +91,17 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threshold", type=float, help="match probability to link at")
     parser.add_argument("--encoding", default="utf-8", help="text encoding of CSV input")
     parser.add_argument("--quiet", action="store_true", help="no progress or summary on stderr")
+    parser.add_argument(
+        "--engine",
+        choices=("local", "spark"),
+        default="local",
+        help="spark: run on Spark (Parquet or CSV in, Parquet directories out)",
+    )
+    parser.add_argument(
+        "--spark-master",
+        help="for --engine spark: local[N], yarn, spark://HOST:PORT "
+        "(default: what spark-submit configured, else local[*])",
+    )
 
 
 def _blocking_command(sub: Any, name: str, text: str) -> _Parser:
@@ -110,13 +123,6 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p = sub.add_parser("dedupe", help="find records of one file that are the same customer")
     p.add_argument("input", help="records (.csv or .parquet)")
-    p.add_argument(
-        "--engine",
-        choices=("local", "spark"),
-        default="local",
-        help="spark: score with --model on Spark (Parquet or CSV in, Parquet directories out)",
-    )
-    p.add_argument("--spark-master", default="local[*]", help="for --engine spark")
     _common(p)
     p = sub.add_parser("link", help="find records of LEFT and RIGHT that are the same customer")
     p.add_argument("left")
@@ -462,34 +468,35 @@ def _run_blocking(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _run_spark(args: argparse.Namespace, model: FellegiSunterModel | None) -> int:
-    if model is None:
-        raise ConfigurationError(
-            "--engine spark scores with a trained model: train one with the local engine "
-            "(identilink dedupe SAMPLE --save-model MODEL.json) and pass --model MODEL.json"
-        )
-    try:
-        from pyspark.sql import SparkSession
-    except ImportError:
+def _run_engine(
+    args: argparse.Namespace, settings: Settings, model: FellegiSunterModel | None
+) -> int:
+    """dedupe / link on an engine other than the local one (its tables are its own frames)."""
+    if args.engine == "spark" and importlib.util.find_spec("pyspark") is None:
         raise ConfigurationError(
             "--engine spark needs the spark extra: pip install identilink[spark]"
-        ) from None
-    from identilink.spark import dedupe as spark_dedupe
-
-    spark = SparkSession.builder.master(args.spark_master).appName("identilink").getOrCreate()
-    reader = spark.read.option("header", True)
-    frame = reader.csv(args.input) if args.input.endswith(".csv") else reader.parquet(args.input)
-    result = spark_dedupe(frame, model)
-    result.clusters.write.mode("overwrite").parquet(args.out)
-    if args.pairs:
-        result.pairs.write.mode("overwrite").parquet(args.pairs)
-    if args.golden:
-        result.golden.write.mode("overwrite").parquet(args.golden)
-    if not args.quiet:
-        print(
-            f"identilink: clusters written to {args.out} (Spark, {args.spark_master})",
-            file=sys.stderr,
         )
+    options: dict[str, Any] = {}
+    if args.engine == "spark":
+        options["master"] = args.spark_master  # None: spark-submit's, else local[*]
+    runner = engine(args.engine, **options)
+    columns = _parse_columns(args.column)
+    given = None if model else settings
+    if args.command == "dedupe":
+        result = runner.dedupe(runner.read(args.input), given, model=model, columns=columns)
+    else:
+        left, right = runner.read(args.left), runner.read(args.right)
+        result = runner.link(left, right, given, model=model, columns=columns)
+    outputs = {args.out: result.clusters, args.golden: result.golden, args.pairs: result.pairs}
+    for path, table in outputs.items():
+        if path:
+            runner.write(table, path)
+    if args.save_model:
+        result.model.save(args.save_model)
+    if args.report:
+        Path(args.report).write_text(json.dumps(result.report, indent=2, default=str))
+    if not args.quiet:
+        print(f"identilink: clusters written to {args.out} ({runner.name})", file=sys.stderr)
     return EXIT_OK
 
 
@@ -550,8 +557,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "bench":
         return _run_bench(args)
     settings, model = _settings(args)
-    if getattr(args, "engine", "local") == "spark":
-        return _run_spark(args, model)
+    if args.engine != "local":
+        return _run_engine(args, settings, model)
     columns = _parse_columns(args.column)
     progress = not args.quiet
     with warnings.catch_warnings(record=True) as caught:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import pandas as pd
 
 from identilink.errors import InputFileError, NormalizationError
 from identilink.extract import find_emails, find_phones
@@ -34,12 +35,14 @@ from identilink.normalize.blocklist import DEFAULT_BLOCKLIST, Blocklist
 
 __all__ = [
     "ATTRIBUTES",
+    "FRAME_COLUMNS",
     "IDENTIFIER_KINDS",
     "Fragment",
     "FragmentBuilder",
     "Identifier",
     "Quarantined",
     "Reject",
+    "fragments_frame",
     "read_fragments",
     "write_fragments",
 ]
@@ -301,6 +304,54 @@ class FragmentBuilder:
             raw_ref=self.raw_ref,
             rejects=tuple(self._rejects),
         )
+
+
+#: Columns of :func:`fragments_frame`, each a role of the same name (``fragment_id`` and
+#: ``channel`` excepted).
+FRAME_COLUMNS = (
+    "fragment_id",
+    "channel",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "handle",
+    "dob",
+    "street",
+    "city",
+    "state",
+    "postcode",
+)
+
+
+def fragments_frame(fragments: Iterable[Fragment], /) -> pd.DataFrame:
+    """Fragments as a table of records, one row per fragment, for the record engines
+    (:func:`identilink.dedupe`, the Spark engine): its first linkable e-mail, phone and
+    handle (placeholders left out), names (a lone ``full_name`` split into first and last
+    token) and address parts. Columns: :data:`FRAME_COLUMNS`; missing values are ``None``.
+    A fragment's further identifiers are not in the table: identifier links across all of
+    them are :func:`identilink.resolve.resolve_fragments`' work."""
+    rows = []
+    for f in fragments:
+        attributes = f.attributes
+        first, last = attributes.get("first_name"), attributes.get("last_name")
+        if not first and not last and attributes.get("full_name"):
+            tokens = attributes["full_name"].split()
+            first = tokens[0]
+            last = tokens[-1] if len(tokens) > 1 else None
+        row: dict[str, str | None] = {
+            "fragment_id": f.fragment_id,
+            "channel": f.channel,
+            "first_name": first or None,
+            "last_name": last or None,
+        }
+        for kind in ("email", "phone", "handle"):
+            values = f.values(kind)
+            row[kind] = values[0] if values else None
+        for name in ("dob", "street", "city", "state", "postcode"):
+            row[name] = attributes.get(name) or None
+        rows.append(row)
+    return pd.DataFrame(rows, columns=list(FRAME_COLUMNS), dtype=object)
 
 
 def write_fragments(fragments: Iterable[Fragment], path: str | Path, /) -> int:

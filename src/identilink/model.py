@@ -34,7 +34,10 @@ __all__ = [
     "MODEL_VERSION",
     "ComparisonModel",
     "FellegiSunterModel",
+    "fit",
     "sample_gammas",
+    "sample_pairs",
+    "total_pairs",
     "train",
 ]
 
@@ -241,11 +244,15 @@ def _level_shares(g: npt.NDArray[np.int8], size: int, weights: Float | None = No
     return np.asarray((counts + 0.5) / (counts.sum() + 0.5 * size), dtype=np.float64)
 
 
-def _sample_pairs(
-    table: Table, n_pairs: int, rng: np.random.Generator
+def sample_pairs(
+    n: int, source: npt.NDArray[np.int8] | None, n_pairs: int, seed: int
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    if table.source is None:
-        n = table.n
+    """The random record pairs u is estimated on, as positions: ``n`` records to dedupe, or
+    with ``source`` (0 = left, 1 = right per record) to link. Every pair when there are
+    fewer than ``n_pairs``. Only positions are drawn, so an engine that numbers its records
+    in input order draws the same pairs as the local one."""
+    rng = np.random.default_rng(seed)
+    if source is None:
         total = n * (n - 1) // 2
         if total <= n_pairs:  # small input: every pair, exactly
             a, b = np.triu_indices(n, k=1)
@@ -254,8 +261,8 @@ def _sample_pairs(
         b = rng.integers(0, n - 1, size=n_pairs)
         b = b + (b >= a)  # uniform over b != a
         return a.astype(np.int64), b.astype(np.int64)
-    left = np.flatnonzero(table.source == 0)
-    right = np.flatnonzero(table.source == 1)
+    left = np.flatnonzero(source == 0)
+    right = np.flatnonzero(source == 1)
     if len(left) * len(right) <= n_pairs:
         grid_a, grid_b = np.meshgrid(left, right, indexing="ij")
         return grid_a.ravel().astype(np.int64), grid_b.ravel().astype(np.int64)
@@ -265,19 +272,19 @@ def _sample_pairs(
     )
 
 
-def _total_pairs(table: Table) -> int:
-    if table.source is None:
-        return table.n * (table.n - 1) // 2
-    n_right = int(table.source.sum())
-    return (table.n - n_right) * n_right
+def total_pairs(n: int, source: npt.NDArray[np.int8] | None) -> int:
+    """Pairs a run could compare: all pairs to dedupe, left times right to link."""
+    if source is None:
+        return n * (n - 1) // 2
+    n_right = int(source.sum())
+    return (n - n_right) * n_right
 
 
 def sample_gammas(
     table: Table, comparisons: Sequence[Comparison], /, *, n_pairs: int, seed: int
 ) -> Gamma:
     """Gammas of random record pairs (all pairs when there are fewer than ``n_pairs``)."""
-    rng = np.random.default_rng(seed)
-    a, b = _sample_pairs(table, n_pairs, rng)
+    a, b = sample_pairs(table.n, table.source, n_pairs, seed)
     return compute_gammas(table, comparisons, a, b)
 
 
@@ -379,8 +386,7 @@ def _distinct_rows(g: Gamma) -> tuple[Gamma, npt.NDArray[np.intp]]:
 
 def _sessions(
     patterns: Gamma,
-    inverse: npt.NDArray[np.intp],
-    in_rule: Sequence[npt.NDArray[np.bool_]],
+    rule_counts: Sequence[Float],
     rule_roles: Sequence[set[str]],
     comparisons: Sequence[Comparison],
     u: Sequence[Float],
@@ -391,14 +397,13 @@ def _sessions(
     the others are estimated; each comparison's m is the mean over the sessions that
     estimated it. ``None`` when no comparison gets an estimate.
 
-    ``patterns`` / ``inverse``: the blocked pairs' distinct gamma rows and each pair's row,
-    so a session counts its pairs' rows (one ``bincount``) instead of sorting its pairs."""
+    ``rule_counts``: per rule, how many of its pairs have each of the distinct gamma rows
+    ``patterns``, so a session works on counts, never on pairs."""
     estimates: list[list[Float]] = [[] for _ in comparisons]
-    for mask, roles in zip(in_rule, rule_roles, strict=True):
+    for per_row, roles in zip(rule_counts, rule_roles, strict=True):
         free = [j for j, c in enumerate(comparisons) if c.role not in roles]
-        if int(mask.sum()) < _MIN_SESSION_PAIRS or len(free) < 2:
+        if int(per_row.sum()) < _MIN_SESSION_PAIRS or len(free) < 2:
             continue
-        per_row = np.bincount(inverse[mask], minlength=len(patterns)).astype(np.float64)
         present = per_row > 0
         rows, counts = compress(patterns[present][:, free], per_row[present])
         m, _, _, _ = em(
@@ -428,35 +433,75 @@ def train(
     in_rule: Sequence[npt.NDArray[np.bool_]] = (),
     rule_roles: Sequence[set[str]] = (),
 ) -> FellegiSunterModel:
-    """Fit u by random sampling and m plus the prior by EM on the blocked pairs' gammas.
+    """Fit u by random sampling and m plus the prior by EM on the blocked pairs' gammas
+    (see :func:`fit`, which does the work on counts of distinct gamma rows).
+
+    ``in_rule``: per blocking rule, which of the pairs it makes; ``rule_roles``: its roles.
+    """
+    sample, sample_counts = compress(
+        sample_gammas(table, comparisons, n_pairs=settings.u_sample_pairs, seed=settings.seed)
+    )
+    patterns, inverse = _distinct_rows(g)
+    counts = np.bincount(inverse, minlength=len(patterns)).astype(np.float64)
+    rule_counts = [
+        np.bincount(inverse[mask], minlength=len(patterns)).astype(np.float64) for mask in in_rule
+    ]
+    return fit(
+        settings,
+        comparisons,
+        (sample, sample_counts),
+        (patterns, counts, rule_counts),
+        rule_roles=rule_roles,
+        total_pairs=total_pairs(table.n, table.source),
+    )
+
+
+def fit(
+    settings: Settings,
+    comparisons: Sequence[Comparison],
+    sample: tuple[Gamma, Float],
+    blocked: tuple[Gamma, Float, Sequence[Float]],
+    /,
+    *,
+    rule_roles: Sequence[set[str]],
+    total_pairs: int,
+) -> FellegiSunterModel:
+    """Fit a model on counts: any engine that can count distinct gamma rows can train.
+
+    - ``sample``: the distinct gamma rows of random pairs and how often each occurs (u).
+    - ``blocked``: the distinct gamma rows of the blocked pairs, how often each occurs, and
+      per blocking rule how often each occurs among that rule's pairs (m and the prior).
+      Rows in any order: they are put in one canonical order first, so engines that count
+      the same rows fit the same model to the last bit.
+    - ``total_pairs``: pairs the run could compare (the prior is a share of these).
 
     Random pairs hold a few matches, which inflate u where data are small. So after a first
     EM, u is re-estimated with each random pair weighted by its probability of being a
     non-match, and EM runs once more with the corrected u.
 
-    With ``in_rule`` (per blocking rule, which pairs it makes) and ``rule_roles``, m comes
-    from one EM session per rule (see :func:`_sessions`) when every comparison is free in
-    some session, and the prior from a last EM with m and u held; this keeps EM from taking
-    "same name" for "same person" where names are common.
+    m comes from one EM session per rule (see :func:`_sessions`) when every comparison is
+    free in some session, and the prior from a last EM with m and u held; this keeps EM from
+    taking "same name" for "same person" where names are common.
     """
-    sample, sample_counts = compress(
-        sample_gammas(table, comparisons, n_pairs=settings.u_sample_pairs, seed=settings.seed)
-    )
+    sample_rows, sample_counts = _canonical(*sample)
+    patterns, counts, rule_counts = blocked
+    order, patterns = _canonical_order(patterns)
+    counts = np.asarray(counts, dtype=np.float64)[order]
+    rule_counts = [np.asarray(c, dtype=np.float64)[order] for c in rule_counts]
     sizes = [len(c.levels) + 1 for c in comparisons]
 
     def shares(weights: Float) -> list[Float]:
-        return [_level_shares(sample[:, j], size, weights) for j, size in enumerate(sizes)]
+        return [_level_shares(sample_rows[:, j], size, weights) for j, size in enumerate(sizes)]
 
     u = shares(sample_counts)
-    total = max(_total_pairs(table), 1)
-    if len(g) == 0 or len(sample) == 0:
+    total = max(total_pairs, 1)
+    n_blocked = float(counts.sum())
+    if n_blocked == 0 or len(sample_rows) == 0:
         m = [_initial_m(size) for size in sizes]
         prior, iterations, converged = min(1.0 / total, 0.5), 0, False
     else:
-        patterns, inverse = _distinct_rows(g)
-        counts = np.bincount(inverse, minlength=len(patterns)).astype(np.float64)
         for round_ in range(2):
-            session_m = _sessions(patterns, inverse, in_rule, rule_roles, comparisons, u, settings)
+            session_m = _sessions(patterns, rule_counts, rule_roles, comparisons, u, settings)
             m, blocked_prior, iterations, converged = em(
                 patterns,
                 counts,
@@ -468,9 +513,9 @@ def train(
             # EM's prior is the match rate among *blocked* pairs, which depends on the
             # blocking rules; the model keeps the rate among all pairs (matches are assumed
             # to be blocked together)
-            prior = float(np.clip(blocked_prior * len(g) / total, 1e-12, 0.5))
+            prior = float(np.clip(blocked_prior * n_blocked / total, 1e-12, 0.5))
             if round_ == 0:
-                u = shares(sample_counts * (1.0 - _posterior(sample, m, u, prior)))
+                u = shares(sample_counts * (1.0 - _posterior(sample_rows, m, u, prior)))
     return FellegiSunterModel(
         comparisons=tuple(
             ComparisonModel(c, tuple(mj.tolist()), tuple(uj.tolist()))
@@ -481,3 +526,16 @@ def train(
         em_iterations=iterations,
         converged=converged,
     )
+
+
+def _canonical_order(patterns: Gamma) -> tuple[npt.NDArray[np.intp], Gamma]:
+    """Distinct gamma rows sorted as :func:`_distinct_rows` sorts them (lexicographically),
+    and the order that sorts them."""
+    patterns = np.asarray(patterns, dtype=np.int8).reshape(len(patterns), -1)
+    order = np.lexsort(patterns.T[::-1]) if len(patterns) else np.zeros(0, dtype=np.intp)
+    return order, patterns[order]
+
+
+def _canonical(patterns: Gamma, counts: Float) -> tuple[Gamma, Float]:
+    order, rows = _canonical_order(patterns)
+    return rows, np.asarray(counts, dtype=np.float64)[order]

@@ -13,23 +13,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import functools
+import operator
+import warnings
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-from identilink._pipeline import _SIDES, _must_link
-from identilink._table import Table, _transform, normalizer_for, quick_normalizer_for
+from identilink._pipeline import _SIDES, _coerce_settings, _resolve_settings
+from identilink._table import (
+    IdentilinkWarning,
+    Table,
+    _transform,
+    normalizer_for,
+    quick_normalizer_for,
+)
 from identilink.compare import gammas
-from identilink.config import Key, Settings
-from identilink.errors import ConfigurationError
+from identilink.config import BlockingRule, Comparison, Key, Settings
+from identilink.errors import (
+    ConfigurationError,
+    InputDataError,
+    ModelError,
+    UnknownColumnError,
+)
 from identilink.golden import golden_records
-from identilink.model import FellegiSunterModel
+from identilink.model import _FLOOR, FellegiSunterModel, fit, sample_pairs, total_pairs
 from identilink.normalize._column import normalize_column
 
 __all__ = [
+    "SparkEngine",
     "SparkResult",
     "connected_components",
     "dedupe",
@@ -181,166 +197,334 @@ def connected_components(
 
 @attrs.frozen
 class SparkResult:
-    """What :func:`dedupe` produced, as Spark DataFrames.
+    """What :func:`dedupe` or :func:`link` produced: Spark DataFrames, the model and settings.
 
-    - ``pairs``: ``left_id, right_id, match_weight, match_probability, matched`` and one
-      ``gamma_<role>`` column per comparison, for every candidate pair.
-    - ``clusters``: ``record_id, cluster_id`` (a cluster is named after its smallest id).
+    - ``pairs``: ``left_id, right_id, match_weight, match_probability, matched, rule`` and
+      one ``gamma_<role>`` column per comparison, for every candidate pair.
+    - ``clusters``: ``record_id, cluster_id`` (and ``source`` when linking; a cluster is
+      named after its smallest record).
     - ``golden``: one row per cluster by the local engine's survivorship rules (most frequent
       normalised value, then the most complete record, then the earliest in input order).
+    - ``model``: the model that scored the pairs (trained here unless one was given);
+      ``settings``: the settings as run, with everything inferred filled in.
+    - ``report``: records, roles, skipped roles, rules left out, values that did not
+      normalise per role, EM iterations.
     """
 
     pairs: Any
     clusters: Any
     golden: Any
+    model: FellegiSunterModel
+    settings: Settings
+    report: dict[str, Any]
 
 
 def dedupe(
     frame: Any,
-    model: FellegiSunterModel,
+    settings: Settings | Mapping[str, Any] | None = None,
     /,
     *,
+    model: FellegiSunterModel | None = None,
+    columns: Mapping[str, str] | None = None,
     checkpoint_every: int = 4,
 ) -> SparkResult:
-    """Score and cluster a Spark DataFrame with a trained model, as the local engine would.
+    """Find the records of a Spark DataFrame that describe the same customer, as
+    :func:`identilink.dedupe` does locally: the same arguments, the same results.
 
-    The model's settings say which columns hold which roles, the id column and the blocking
-    rules. Each step is the local engine's own code run where the data lives: normalisation
-    and blocking keys per partition (``mapInPandas``), blocking as joins on the keys (blocks
-    over ``max_block_size`` skipped, as locally), comparisons and match weights per partition
-    of pairs with the same comparison code (term frequencies counted over all records first,
-    so the weights are the local ones), must-link rules, then :func:`connected_components` of
-    the matched pairs. Training stays local for now: fit the model on the local engine (on a
-    sample if need be) and score everything here.
+    Without a ``model`` one is trained here: u on the same random pairs the local engine
+    draws (records are numbered in input order), m and the prior by EM on the counts of
+    distinct comparison vectors, which Spark aggregates, so the model is the local one.
+    Each step runs where the data lives: normalisation and blocking keys per partition with
+    the local code (``mapInPandas``), blocking as joins on the keys (blocks over
+    ``max_block_size`` skipped, as locally), comparisons per partition of pairs with the
+    local comparison code (rapidfuzz, Arrow batches), match weights and must-link rules in
+    Spark SQL with term frequencies counted over all records, clusters by
+    :func:`connected_components`, golden records by grouped survivorship. Roles are inferred
+    from the first 1,000 rows when the settings do not give them.
     """
-    return _run([frame], model, checkpoint_every)
+    return _run([frame], ["input"], settings, model, columns, checkpoint_every)
 
 
 def link(
     left: Any,
     right: Any,
-    model: FellegiSunterModel,
+    settings: Settings | Mapping[str, Any] | None = None,
     /,
     *,
+    model: FellegiSunterModel | None = None,
+    columns: Mapping[str, str] | None = None,
     checkpoint_every: int = 4,
 ) -> SparkResult:
     """:func:`dedupe` for two inputs: only pairs across them, and ``clusters`` gains a
-    ``source`` column (``left`` / ``right``), as ``identilink.link`` does locally."""
-    return _run([left, right], model, checkpoint_every)
+    ``source`` column (``left`` / ``right``), as :func:`identilink.link` does locally."""
+    return _run([left, right], ["left", "right"], settings, model, columns, checkpoint_every)
 
 
-def _run(frames: list[Any], model: FellegiSunterModel, checkpoint_every: int) -> SparkResult:
+@attrs.frozen
+class SparkEngine:
+    """The Spark engine as an :class:`identilink.Engine`: reads Parquet or CSV paths into
+    Spark DataFrames, runs :func:`dedupe` / :func:`link` (pandas frames are sent over with
+    :func:`from_pandas`), writes tables as Parquet directories."""
+
+    session: Any
+    checkpoint_every: int = 4
+
+    @classmethod
+    def start(cls, *, master: str | None = None, session: Any = None) -> SparkEngine:
+        """On ``session``, or on the active session, or on a new one (``master``, e.g.
+        ``local[2]`` or ``yarn``; without it, what ``spark-submit`` configured)."""
+        if session is None:
+            from pyspark.sql import SparkSession
+
+            builder = SparkSession.builder.appName("identilink")
+            if master is not None:
+                builder = builder.master(master)
+            session = builder.getOrCreate()
+        return cls(session)
+
+    @property
+    def name(self) -> str:
+        return "spark"
+
+    def read(self, path: str, /) -> Any:
+        if str(path).endswith((".csv", ".tsv")):
+            separator = "\t" if str(path).endswith(".tsv") else ","
+            return self.session.read.option("header", True).option("sep", separator).csv(path)
+        return self.session.read.parquet(str(path))
+
+    def _frame(self, data: Any) -> Any:
+        if isinstance(data, pd.DataFrame):
+            return from_pandas(self.session, data)
+        return data
+
+    def dedupe(
+        self,
+        data: Any,
+        /,
+        settings: Settings | Mapping[str, Any] | None = None,
+        *,
+        model: FellegiSunterModel | None = None,
+        columns: Mapping[str, str] | None = None,
+    ) -> SparkResult:
+        return dedupe(
+            self._frame(data),
+            settings,
+            model=model,
+            columns=columns,
+            checkpoint_every=self.checkpoint_every,
+        )
+
+    def link(
+        self,
+        left: Any,
+        right: Any,
+        /,
+        settings: Settings | Mapping[str, Any] | None = None,
+        *,
+        model: FellegiSunterModel | None = None,
+        columns: Mapping[str, str] | None = None,
+    ) -> SparkResult:
+        return link(
+            self._frame(left),
+            self._frame(right),
+            settings,
+            model=model,
+            columns=columns,
+            checkpoint_every=self.checkpoint_every,
+        )
+
+    def write(self, table: Any, path: str, /) -> None:
+        table.write.mode("overwrite").parquet(str(path))
+
+
+_HEAD = 1000  # rows read to infer roles
+_PART_BITS = 33  # monotonically_increasing_id: partition id above, row number below
+
+
+def _run(
+    frames: list[Any],
+    names: list[str],
+    given: Settings | Mapping[str, Any] | None,
+    model: FellegiSunterModel | None,
+    columns: Mapping[str, str] | None,
+    checkpoint_every: int,
+) -> SparkResult:
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
-    settings = model.settings
-    if settings.id_column is None:
-        raise ConfigurationError("the Spark engine needs the model's settings to name an id column")
-    rules = settings.blocking_rules or ()
-    if any(rule.kind != "equal" for rule in rules):
+    settings = _coerce_settings(given)
+    if model is not None:
+        if settings is not None and settings != model.settings:
+            raise ConfigurationError("pass either settings or a model, not both")
+        settings = model.settings
+    settings = settings if settings is not None else Settings()
+    given_rules = settings.blocking_rules
+    linking = len(frames) == 2
+    heads = [frame.limit(_HEAD).toPandas() for frame in frames]
+    settings, explicit = _resolve_settings(heads, names, settings, columns or {})
+    assert settings.roles is not None
+    assert settings.comparisons is not None
+    roles = dict(settings.roles)
+    for frame, name in zip(frames, names, strict=True):
+        wanted = [c for c in [settings.id_column, *roles.values()] if c is not None]
+        missing = [c for c in wanted if c not in frame.columns]
+        if missing:
+            raise UnknownColumnError(
+                f"{name}: column(s) {missing} not found; it has {list(frame.columns)}"
+            )
+    if any(rule.kind != "equal" for rule in settings.blocking_rules or ()):
         raise ConfigurationError(
             "the Spark engine blocks on equality keys only (no qgrams, tokens, minhash, window)"
         )
-    if not rules:
-        raise ConfigurationError("the model's settings have no blocking rule")
-    roles = dict(settings.roles or {})
-    for frame in frames:
-        missing = [c for c in [settings.id_column, *roles.values()] if c not in frame.columns]
-        if missing:
-            raise ConfigurationError(f"column(s) {missing} not found; it has {frame.columns}")
-    linking = len(frames) == 2
     keys = {
-        f"key_{i}": key for i, key in enumerate(dict.fromkeys(k for r in rules for k in r.keys))
+        f"key_{i}": key
+        for i, key in enumerate(
+            dict.fromkeys(k for r in settings.blocking_rules or () for k in r.keys)
+        )
     }
-    originals = [f"o_{r}" for r in roles]
-    names = ["_id", *roles, *keys, *originals]
-    schema = T.StructType(
-        [T.StructField(name, T.StringType()) for name in names]
-        + [T.StructField("_pos", T.LongType())]
-    )
-    normalised = None
-    for source, frame in enumerate(frames):
-        part = (
-            frame.select(settings.id_column, *[F.col(c).cast("string") for c in roles.values()])
-            .withColumn("_pos", F.monotonically_increasing_id())  # input order, for ties
-            .mapInPandas(_normaliser(settings, roles, keys), schema)
-            .withColumn("_src", F.lit(source))
+    records, sizes = _records(frames, names, settings, roles, keys)
+    n = sum(sizes)
+    source = None if not linking else np.repeat(np.array([0, 1], np.int8), sizes)
+
+    # roles with no usable value are left out, as locally
+    counted = records.agg(
+        *[F.count(role).alias(role) for role in roles],
+        *[F.sum(F.col(f"_x_{role}").cast("long")).alias(f"_x_{role}") for role in roles],
+    ).first()
+    assert counted is not None
+    usable = {role for role in roles if counted[role]}
+    for role in roles:
+        if role not in usable:
+            message = f"column {roles[role]!r} (role {role}) has no usable values"
+            if role in explicit:
+                raise InputDataError(message)
+            warnings.warn(f"{message}; it is ignored", IdentilinkWarning, stacklevel=3)
+    if not usable:
+        raise InputDataError(f"no usable columns: roles {sorted(roles)} hold no usable values")
+    unknown = [c.role for c in settings.comparisons if c.role not in roles]
+    if unknown:
+        raise ConfigurationError(
+            f"comparison(s) for role(s) {unknown} have no column; map them in roles"
         )
-        normalised = part if normalised is None else normalised.unionByName(part)
-    assert normalised is not None
-    # a record's key: its side and id (ids need only be unique within a side)
-    normalised = normalised.withColumn(
-        "_key", F.concat(F.col("_src").cast("string"), F.lit(":"), F.col("_id"))
-    ).persist()
-    # term frequencies over all records, joined on as tf_<role>
-    with_tf = normalised
-    for role in model.term_frequency_roles():
-        present = normalised.where(F.col(role).isNotNull())
-        total = present.count()
-        counts = present.groupBy(role).agg(
-            (F.count("*") / F.lit(max(total, 1))).alias(f"tf_{role}")
-        )
-        with_tf = with_tf.join(counts, role, "left")
-    # blocking: one join per rule on its keys, oversized blocks (both sides) left out
+    comparisons = tuple(c for c in settings.comparisons if c.role in usable)
+    skipped = [c.role for c in settings.comparisons if c.role not in usable]
+    rules = tuple(r for r in settings.blocking_rules or () if all(k.role in usable for k in r.keys))
     key_of = {str(k): name for name, k in keys.items()}
-    parts = []
-    for rule in rules:
-        cols = [key_of[str(k)] for k in rule.keys]
-        side = normalised.select("_key", "_src", "_id", *cols).dropna(subset=cols)
-        sizes = side.groupBy(*cols).count().where(F.col("count") <= settings.max_block_size)
-        side = side.join(sizes.drop("count"), cols)
-        a = side.select(*cols, *[F.col(c).alias(f"a{c}") for c in ("_key", "_src", "_id")])
-        b = side.select(*cols, *[F.col(c).alias(f"b{c}") for c in ("_key", "_src", "_id")])
-        pair = a.join(b, cols)
-        if linking:
-            pair = pair.where((F.col("a_src") == 0) & (F.col("b_src") == 1))
-        else:
-            pair = pair.where(F.col("a_id") < F.col("b_id"))
-        parts.append(pair.select(F.col("a_key").alias("a"), F.col("b_key").alias("b")))
-    pairs = parts[0]
-    for part in parts[1:]:
-        pairs = pairs.union(part)
-    pairs = pairs.distinct()
-    tf_cols = [f"tf_{r}" for r in model.term_frequency_roles()]
+    dropped: list[dict[str, object]] = []
+    if rules and given_rules is None:
+        candidate_cols = [[key_of[str(k)] for k in r.keys] for r in rules]
+        rules, dropped = _within_budget(records, rules, candidate_cols, linking, settings, n)
+        settings = attrs.evolve(settings, blocking_rules=rules)
+    if not rules:
+        raise ConfigurationError(
+            "no blocking rule can run: every rule uses a role the input lacks or has empty"
+        )
+    if model is not None and tuple(cm.comparison for cm in model.comparisons) != comparisons:
+        raise ModelError(
+            f"the model's comparisons do not fit this input (roles missing or empty: {skipped})"
+        )
+    rule_cols = [[key_of[str(k)] for k in rule.keys] for rule in rules]
+    tf_roles = [c.role for c in comparisons if c.term_frequency and c.levels[0].kind == "exact"]
+    with_tf = records
+    for role in tf_roles:  # term frequencies over all records, as tf_<role>
+        present = records.where(F.col(role).isNotNull())
+        total = max(int(counted[role]), 1)  # non-null values, counted above
+        counts = present.groupBy(role).agg((F.count("*") / F.lit(total)).alias(f"tf_{role}"))
+        with_tf = with_tf.join(counts, role, "left")
+
+    pairs = _blocked_pairs(records, rule_cols, linking, settings.max_block_size)
+    used_keys = sorted({c for cols in rule_cols for c in cols})
+    sides = [*[r for r in roles if r in usable], *used_keys]
     left = with_tf.select(
         F.col("_key").alias("a"),
-        F.col("_id").alias("l_id"),
-        *[F.col(c).alias(f"l_{c}") for c in [*roles, *tf_cols]],
+        F.col("_id").alias("left_id"),
+        *[F.col(c).alias(f"l_{c}") for c in sides],
+        *[F.col(f"tf_{r}") for r in tf_roles],
     )
-    right = with_tf.select(
+    right = records.select(
         F.col("_key").alias("b"),
-        F.col("_id").alias("r_id"),
-        *[F.col(c).alias(f"r_{c}") for c in roles],
+        F.col("_id").alias("right_id"),
+        *[F.col(c).alias(f"r_{c}") for c in sides],
     )
     joined = pairs.join(left, "a").join(right, "b")
-    out_schema = T.StructType(
-        [
-            T.StructField("a", T.StringType()),
-            T.StructField("b", T.StringType()),
-            T.StructField("left_id", T.StringType()),
-            T.StructField("right_id", T.StringType()),
-            T.StructField("match_weight", T.DoubleType()),
-            T.StructField("match_probability", T.DoubleType()),
-            T.StructField("matched", T.BooleanType()),
-            *[
-                T.StructField(f"gamma_{cm.comparison.role}", T.ByteType())
-                for cm in model.comparisons
-            ],
-        ]
+    for i, cols in enumerate(rule_cols):  # which rules make each pair (EM sessions)
+        same = [F.col(f"l_{c}") == F.col(f"r_{c}") for c in cols]
+        joined = joined.withColumn(f"_in{i}", F.coalesce(_all(same), F.lit(False)))
+    decided = F.lit("model")
+    for must in reversed(settings.must_link):  # the first rule that holds names the pair
+        if all(r in usable for r in must):
+            agree = F.coalesce(
+                _all([F.col(f"l_{r}") == F.col(f"r_{r}") for r in must]), F.lit(False)
+            )
+            decided = F.when(agree, F.lit("must_link:" + "+".join(must))).otherwise(decided)
+    joined = joined.withColumn("rule", decided)
+    keep = ["a", "b", "left_id", "right_id", "rule", *[f"tf_{r}" for r in tf_roles]]
+    keep += [f"_in{i}" for i in range(len(rules))]
+    compared = _compare(joined, comparisons, keep, [r for r in roles if r in usable]).persist()
+    gamma_cols = [f"gamma_{c.role}" for c in comparisons]
+
+    report: dict[str, Any] = {
+        "mode": "link" if linking else "dedupe",
+        "n_records": n,
+        "threshold": settings.threshold,
+        "roles": roles,
+        "skipped_roles": skipped,
+        "rules_over_budget": dropped,
+        "unusable_values": {r: int(counted[f"_x_{r}"] or 0) for r in roles},
+    }
+    if model is None:
+        usable_roles = [r for r in roles if r in usable]
+        sample = _sample_counts(records, comparisons, usable_roles, n, source, settings)
+        rows = compared.groupBy(*gamma_cols, *[f"_in{i}" for i in range(len(rules))]).count()
+        blocked = _blocked_counts(rows.toPandas(), gamma_cols, len(rules))
+        model = fit(
+            settings,
+            comparisons,
+            sample,
+            blocked,
+            rule_roles=[{k.role for k in r.keys} for r in rules],
+            total_pairs=total_pairs(n, source),
+        )
+        report.update(em_iterations=model.em_iterations, em_converged=model.converged)
+    report["prior"] = model.prior
+
+    weight = _weight_expression(model)
+    probability = 1.0 / (
+        1.0 + F.pow(F.lit(2.0), -F.least(F.greatest(weight, F.lit(-1000.0)), F.lit(1000.0)))
     )
-    scored = joined.mapInPandas(_scorer(model, list(roles)), out_schema).persist()
+    scored = (
+        compared.withColumn("match_weight", weight)
+        .withColumn(
+            "match_probability",
+            F.when(F.col("rule") != "model", F.lit(1.0)).otherwise(probability),
+        )
+        .withColumn("matched", F.col("match_probability") >= F.lit(settings.threshold))
+    )
+    scored = scored.select(
+        "a",
+        "b",
+        "left_id",
+        "right_id",
+        "match_weight",
+        "match_probability",
+        "matched",
+        "rule",
+        *gamma_cols,
+    ).persist()
+    compared.unpersist()
     edges = scored.where("matched").select(F.col("a").alias("src"), F.col("b").alias("dst"))
-    vertices = normalised.select(F.col("_key").alias("id"))
+    vertices = records.select(F.col("_key").alias("id"))
     labels = connected_components(edges, vertices, checkpoint_every=checkpoint_every)
     # a cluster is named after the id of its smallest record key
     side_and_id = F.split(F.col("id"), ":", 2)
     cluster = F.split(F.col("component"), ":", 2).getItem(1)
-    columns = [side_and_id.getItem(1).alias("record_id")]
+    out = [side_and_id.getItem(1).alias("record_id")]
     if linking:
         named = F.when(side_and_id.getItem(0) == "0", str(_SIDES[0])).otherwise(str(_SIDES[1]))
-        columns.append(named.alias("source"))
-    clusters = labels.select(*columns, cluster.alias("cluster_id"))
-    members = normalised.join(
+        out.append(named.alias("source"))
+    clusters = labels.select(*out, cluster.alias("cluster_id"))
+    originals = [f"o_{r}" for r in roles]
+    members = records.join(
         labels.select(F.col("id").alias("_key"), cluster.alias("_cluster")), "_key"
     ).select("_cluster", "_src", "_pos", "_id", *roles, *originals)
     golden_schema = T.StructType(
@@ -352,23 +536,292 @@ def _run(frames: list[Any], model: FellegiSunterModel, checkpoint_every: int) ->
         ]
     )
     golden = members.groupBy("_cluster").applyInPandas(_survivor(roles), golden_schema)
-    return SparkResult(pairs=scored.drop("a", "b"), clusters=clusters, golden=golden)
+    return SparkResult(
+        pairs=scored.drop("a", "b"),
+        clusters=clusters,
+        golden=golden,
+        model=model,
+        settings=settings,
+        report=report,
+    )
+
+
+def _records(
+    frames: list[Any],
+    names: list[str],
+    settings: Settings,
+    roles: dict[str, str],
+    keys: dict[str, Key],
+) -> tuple[Any, list[int]]:
+    """Every record normalised (persisted), and the number of records of each input.
+
+    Columns: ``_key`` (side and id: ids need only be unique within a side), ``_src``,
+    ``_id``, ``_pos`` (input order), ``_idx`` (position in the inputs one after the other,
+    as the local engine numbers records), each role normalised, each blocking key, ``o_<role>``
+    the original value and ``_x_<role>`` whether a value was there but did not normalise."""
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    flags = [f"_x_{r}" for r in roles]
+    schema = T.StructType(
+        [T.StructField(c, T.StringType()) for c in ["_id", *roles, *keys]]
+        + [T.StructField(f"o_{r}", T.StringType()) for r in roles]
+        + [T.StructField(c, T.BooleanType()) for c in flags]
+        + [T.StructField("_pos", T.LongType())]
+    )
+    parts = []
+    for source, frame in enumerate(frames):
+        ident = F.lit(None) if settings.id_column is None else F.col(settings.id_column)
+        parts.append(
+            frame.select(
+                ident.cast("string").alias("_id"),
+                *[F.col(c).cast("string").alias(f"_c_{r}") for r, c in roles.items()],
+            )
+            .withColumn("_pos", F.monotonically_increasing_id())
+            .mapInPandas(_normaliser(settings, roles, keys), schema)
+            .withColumn("_src", F.lit(source))
+        )
+    first = functools.reduce(lambda x, y: x.unionByName(y), parts).persist()
+    # dense positions: rows counted per input partition, offsets in input order
+    part = F.shiftright(F.col("_pos"), _PART_BITS)
+    counts = first.groupBy("_src", part.alias("_part")).count().toPandas()
+    counts = counts.sort_values(["_src", "_part"]).reset_index(drop=True)
+    counts["_offset"] = counts["count"].cumsum() - counts["count"]
+    sizes = [int(counts.loc[counts["_src"] == s, "count"].sum()) for s in range(len(frames))]
+    offsets = _small_frame(first.sparkSession, counts[["_src", "_part", "_offset"]].astype("int64"))
+    within = F.col("_pos").bitwiseAND(F.lit((1 << _PART_BITS) - 1))
+    records = (
+        first.withColumn("_part", part)
+        .join(F.broadcast(offsets), ["_src", "_part"])
+        .withColumn("_idx", F.col("_offset") + within)
+        .drop("_part", "_offset")
+    )
+    if settings.id_column is None:  # ids are positions within each input, as locally
+        side_start = F.when(F.col("_src") == 1, F.lit(sizes[0])).otherwise(F.lit(0))
+        records = records.withColumn("_id", (F.col("_idx") - side_start).cast("string"))
+    records = records.withColumn(
+        "_key", F.concat(F.col("_src").cast("string"), F.lit(":"), F.col("_id"))
+    ).persist()
+    records.count()
+    first.unpersist()
+    if settings.id_column is not None:
+        for source, name in enumerate(names):
+            side = records.where(F.col("_src") == source)
+            if side.where(F.col("_id").isNull()).limit(1).count():
+                raise InputDataError(f"{name}: a record id is missing")
+            twice = side.groupBy("_id").count().where(F.col("count") > 1)
+            example = twice.limit(1).collect()
+            if example:
+                raise InputDataError(
+                    f"{name}: duplicate record id {example[0]['_id']!r} "
+                    f"({twice.count()} ids appear more than once)"
+                )
+    return records, sizes
+
+
+def _small_frame(session: Any, frame: pd.DataFrame) -> Any:
+    """A Spark DataFrame of a small pandas one of numbers, sent through Arrow."""
+    key = "spark.sql.execution.arrow.pyspark.enabled"
+    before = session.conf.get(key, "false")
+    session.conf.set(key, "true")
+    try:
+        return session.createDataFrame(frame)
+    finally:
+        session.conf.set(key, before)
+
+
+def _rule_keys(records: Any, rule_cols: list[list[str]]) -> Any:
+    """One row per record and rule whose keys it has: ``rule`` (index), ``key`` (the array
+    of the rule's key values), ``_key``, ``_src``, ``_id``. All rules block in one join on
+    ``(rule, key)`` this way, instead of one join per rule (three shuffles in all)."""
+    from pyspark.sql import functions as F
+
+    keyed = [
+        F.when(
+            _all([F.col(c).isNotNull() for c in cols]),
+            F.struct(F.lit(i).alias("rule"), F.array(*[F.col(c) for c in cols]).alias("key")),
+        )
+        for i, cols in enumerate(rule_cols)
+    ]
+    return (
+        records.select("_key", "_src", "_id", F.explode(F.array(*keyed)).alias("k"))
+        .where(F.col("k").isNotNull())
+        .select("_key", "_src", "_id", "k.rule", "k.key")
+    )
+
+
+def _block_sizes(keys: Any, linking: bool) -> Any:
+    """Per rule and key: ``size`` (records) and ``pairs`` (what the block makes)."""
+    from pyspark.sql import functions as F
+
+    if linking:
+        left = F.sum((F.col("_src") == 0).cast("long"))
+        right = F.sum((F.col("_src") == 1).cast("long"))
+        return keys.groupBy("rule", "key").agg(
+            F.count("*").alias("size"), (left * right).alias("pairs")
+        )
+    size = F.count("*")
+    return keys.groupBy("rule", "key").agg(
+        size.alias("size"), F.expr("count(*) * (count(*) - 1) div 2").alias("pairs")
+    )
+
+
+def _within_budget(
+    records: Any,
+    rules: tuple[BlockingRule, ...],
+    rule_cols: list[list[str]],
+    linking: bool,
+    settings: Settings,
+    n: int,
+) -> tuple[tuple[BlockingRule, ...], list[dict[str, object]]]:
+    """The local engine's choice of default rules (see ``identilink._pipeline``), with
+    each rule's pairs counted from its block sizes on Spark (one job for all rules)."""
+    from pyspark.sql import functions as F
+
+    sizes = _block_sizes(_rule_keys(records, rule_cols), linking)
+    totals = dict(sizes.groupBy("rule").agg(F.sum("pairs")).collect())
+    counts = [int(totals.get(i) or 0) for i in range(len(rules))]
+    budget = settings.max_pairs_per_record * max(n, 1)
+    keep = [c <= budget for c in counts]
+    if not any(keep):
+        keep[int(np.argmin(counts))] = True
+    dropped: list[dict[str, object]] = [
+        {"rule": str(r), "pairs": c, "budget": int(budget)}
+        for r, c, k in zip(rules, counts, keep, strict=True)
+        if not k
+    ]
+    return tuple(r for r, k in zip(rules, keep, strict=True) if k), dropped
+
+
+def _blocked_pairs(records: Any, rule_cols: list[list[str]], linking: bool, cap: int) -> Any:
+    """Candidate pairs ``(a, b)`` of record keys: records joined on any rule's keys, blocks
+    of more than ``cap`` records (both sides together) left out, as the local engine does."""
+    from pyspark.sql import functions as F
+
+    keys = _rule_keys(records, rule_cols)
+    small = _block_sizes(keys, linking).where(F.col("size") <= cap).select("rule", "key")
+    keys = keys.join(small, ["rule", "key"])
+    a = keys.select("rule", "key", *[F.col(c).alias(f"a{c}") for c in ("_key", "_src", "_id")])
+    b = keys.select("rule", "key", *[F.col(c).alias(f"b{c}") for c in ("_key", "_src", "_id")])
+    pairs = a.join(b, ["rule", "key"])
+    if linking:
+        pairs = pairs.where((F.col("a_src") == 0) & (F.col("b_src") == 1))
+    else:
+        pairs = pairs.where(F.col("a_id") < F.col("b_id"))
+    return pairs.select(F.col("a_key").alias("a"), F.col("b_key").alias("b")).distinct()
+
+
+def _all(conditions: list[Any]) -> Any:
+    return functools.reduce(operator.and_, conditions)
+
+
+def _compare(
+    pairs: Any, comparisons: tuple[Comparison, ...], keep: list[str], roles: list[str]
+) -> Any:
+    """Per partition of pairs (``l_<role>``, ``r_<role>`` columns): the local comparison
+    code's gammas, as ``gamma_<role>`` beside the ``keep`` columns."""
+    from pyspark.sql import types as T
+
+    schema = T.StructType(
+        [pairs.schema[c] for c in keep]
+        + [T.StructField(f"gamma_{c.role}", T.ByteType()) for c in comparisons]
+    )
+
+    def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for batch in batches:
+            k = len(batch)
+            values = {
+                r: np.concatenate([_objects(batch[f"l_{r}"]), _objects(batch[f"r_{r}"])])
+                for r in roles
+            }
+            table = Table(np.arange(2 * k).astype(object), values, [])
+            a = np.arange(k, dtype=np.int64)
+            g = gammas(table, comparisons, a, a + k)
+            out: dict[str, Any] = {c: batch[c] for c in keep}
+            out.update({f"gamma_{c.role}": g[:, j] for j, c in enumerate(comparisons)})
+            yield pd.DataFrame(out)
+
+    return pairs.mapInPandas(run, schema)
+
+
+def _sample_counts(
+    records: Any,
+    comparisons: tuple[Comparison, ...],
+    roles: list[str],
+    n: int,
+    source: npt.NDArray[np.int8] | None,
+    settings: Settings,
+) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.float64]]:
+    """Distinct gamma rows of the random pairs u is estimated on (the local engine's pairs:
+    records are numbered alike), with their counts."""
+    from pyspark.sql import functions as F
+
+    a, b = sample_pairs(n, source, settings.u_sample_pairs, settings.seed)
+    pairs = _small_frame(records.sparkSession, pd.DataFrame({"ia": a, "ib": b}))
+    left = records.select(F.col("_idx").alias("ia"), *[F.col(r).alias(f"l_{r}") for r in roles])
+    right = records.select(F.col("_idx").alias("ib"), *[F.col(r).alias(f"r_{r}") for r in roles])
+    joined = pairs.join(left, "ia").join(right, "ib")
+    columns = [f"gamma_{c.role}" for c in comparisons]
+    rows = _compare(joined, comparisons, [], roles).groupBy(*columns).count().toPandas()
+    return rows[columns].to_numpy(np.int8), rows["count"].to_numpy(np.float64)
+
+
+def _blocked_counts(
+    rows: pd.DataFrame, columns: list[str], n_rules: int
+) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.float64], list[npt.NDArray[np.float64]]]:
+    """Distinct gamma rows of the blocked pairs, their counts, and per rule their counts
+    among that rule's pairs, from counts grouped by gammas and rule flags."""
+    g = rows[columns].to_numpy(np.int8).reshape(len(rows), len(columns))
+    count = rows["count"].to_numpy(np.float64)
+    patterns, inverse = np.unique(g, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    size = len(patterns)
+
+    def total(weights: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        return np.bincount(inverse, weights=weights, minlength=size).astype(np.float64)
+
+    per_rule = [total(count * rows[f"_in{i}"].to_numpy(bool)) for i in range(n_rules)]
+    return patterns.astype(np.int8), total(count), per_rule
+
+
+def _weight_expression(model: FellegiSunterModel) -> Any:
+    """A pair's match weight in Spark SQL, summed in the local engine's order: prior weight,
+    then per comparison the level's ``log2(m/u)`` and, for an exact agreement on a
+    term-frequency role, ``log2(u / tf)``."""
+    from pyspark.sql import functions as F
+
+    tf_roles = set(model.term_frequency_roles())
+    weight = F.lit(model.prior_weight)
+    for cm in model.comparisons:
+        role = cm.comparison.role
+        factors = cm.log2_bayes_factors()  # per level, then 0.0 for null
+        gamma = F.col(f"gamma_{role}")
+        term = F.when(gamma == 0, F.lit(float(factors[0])))
+        for level in range(1, len(factors) - 1):
+            term = term.when(gamma == level, F.lit(float(factors[level])))
+        weight = weight + term.otherwise(F.lit(0.0))
+        if role in tf_roles:
+            u_exact = F.lit(max(cm.u[0], _FLOOR))
+            tf = F.greatest(F.col(f"tf_{role}"), F.lit(_FLOOR))
+            weight = weight + F.when(gamma == 0, F.log2(u_exact / tf)).otherwise(F.lit(0.0))
+    return weight
 
 
 def _normaliser(
     settings: Settings, roles: dict[str, str], keys: dict[str, Key]
 ) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
-    """Per partition: the id, each role normalised as the local engine does, each blocking
-    key's value (its transform of the normalised value, as ``Table.key_codes`` computes it)."""
+    """Per partition: each role normalised as the local engine does, each blocking key's
+    value (its transform of the normalised value, as ``Table.key_codes`` computes it), the
+    original values, and which values were there but did not normalise."""
 
     def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         transforms = {name: (_transform(k) if k.transform else None) for name, k in keys.items()}
         for batch in batches:
             batch = batch.reset_index(drop=True)
-            out: dict[str, Any] = {"_id": batch[settings.id_column].astype(str)}
+            out: dict[str, Any] = {"_id": batch["_id"]}
             for role, column in roles.items():
                 out[role], _ = normalize_column(
-                    batch[column],
+                    batch[f"_c_{role}"],
                     normalizer_for(role, settings),
                     column=column,
                     role=role,
@@ -378,51 +831,13 @@ def _normaliser(
                 f = transforms[name]
                 values = out[key.role]
                 out[name] = [v if v is None or f is None else f(v) for v in values]
-            for role, column in roles.items():
-                out[f"o_{role}"] = batch[column]
+            for role in roles:
+                original = batch[f"_c_{role}"]
+                out[f"o_{role}"] = original
+                given = original.notna() & (original.astype(str).str.strip() != "")
+                out[f"_x_{role}"] = given.to_numpy() & pd.isna(out[role])
             out["_pos"] = batch["_pos"]
             yield pd.DataFrame(out)
-
-    return run
-
-
-def _scorer(
-    model: FellegiSunterModel, roles: list[str]
-) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
-    """Per partition of pairs: a two-sided table of their values, the local comparison code,
-    match weights with the term frequencies of all records, must-link rules."""
-    settings = model.settings
-    comparisons = tuple(cm.comparison for cm in model.comparisons)
-    tf_roles = model.term_frequency_roles()
-
-    def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        for batch in batches:
-            k = len(batch)
-            ids = np.concatenate([batch["l_id"].to_numpy(object), batch["r_id"].to_numpy(object)])
-            values = {
-                r: np.concatenate([_objects(batch[f"l_{r}"]), _objects(batch[f"r_{r}"])])
-                for r in roles
-            }
-            table = Table(ids, values, [])
-            a = np.arange(k, dtype=np.int64)
-            b = a + k
-            g = gammas(table, comparisons, a, b)
-            tf = {r: batch[f"l_tf_{r}"].to_numpy(dtype=np.float64) for r in tf_roles}
-            weights = model.match_weights(table, a, b, g, term_frequencies=tf)
-            probability = FellegiSunterModel.probability(weights)
-            which, _ = _must_link(table, settings, a, b)
-            probability = np.where(which != 0, 1.0, probability)
-            columns: dict[str, Any] = {
-                "a": batch["a"].to_numpy(object),
-                "b": batch["b"].to_numpy(object),
-                "left_id": batch["l_id"].to_numpy(object),
-                "right_id": batch["r_id"].to_numpy(object),
-                "match_weight": weights,
-                "match_probability": probability,
-                "matched": probability >= settings.threshold,
-            }
-            columns.update({f"gamma_{c.role}": g[:, j] for j, c in enumerate(comparisons)})
-            yield pd.DataFrame(columns)
 
     return run
 

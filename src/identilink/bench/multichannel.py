@@ -40,7 +40,19 @@ import attrs
 
 from identilink.normalize.names import VARIANTS
 
-__all__ = ["NAME_POOLS", "GeneratedSet", "generate"]
+__all__ = ["CHANNEL_FILES", "NAME_POOLS", "GeneratedSet", "generate"]
+
+#: The channel files :func:`generate` writes (beside them: the truth files).
+CHANNEL_FILES = (
+    "crm.csv",
+    "email.mbox",
+    "sms.jsonl",
+    "twitter.jsonl",
+    "facebook.jsonl",
+    "webchat.jsonl",
+    "webchat_zendesk.jsonl",
+    "calls.csv",
+)
 
 NamePool = Literal["census", "small"]
 #: ``census``: names drawn with US Census 1990 frequencies (10,000 surnames, 1,000 given names
