@@ -531,7 +531,7 @@ def fit(
 def _canonical_order(patterns: Gamma) -> tuple[npt.NDArray[np.intp], Gamma]:
     """Distinct gamma rows sorted as :func:`_distinct_rows` sorts them (lexicographically),
     and the order that sorts them."""
-    patterns = np.asarray(patterns, dtype=np.int8).reshape(len(patterns), -1)
+    patterns = np.asarray(patterns, dtype=np.int8)  # two-dimensional: rows x comparisons
     order = np.lexsort(patterns.T[::-1]) if len(patterns) else np.zeros(0, dtype=np.intp)
     return order, patterns[order]
 
