@@ -214,8 +214,29 @@ def test_generated_multichannel_fragments_same_model_and_clusters(
     assert result.model.prior == pytest.approx(local.model.prior, rel=1e-12)
     for mine, theirs in zip(result.model.comparisons, local.model.comparisons, strict=True):
         np.testing.assert_allclose(mine.m, theirs.m, rtol=1e-12)
+
+    def weights(pairs: pd.DataFrame) -> dict[tuple[str, str], float]:
+        rows = pairs[["left_id", "right_id", "match_weight"]].to_numpy()
+        return {(min(a, b), max(a, b)): w for a, b, w in rows}
+
+    on_spark, on_local = weights(result.pairs.toPandas()), weights(local.pairs)
+    assert on_spark.keys() == on_local.keys()
+    assert len(on_spark) > 1000
+    assert max(abs(on_spark[k] - on_local[k]) for k in on_local) <= 1e-9
     clusters = result.clusters.toPandas()
     assert clusters["record_id"].nunique() == len(frame) > 500
     assert _partition(clusters["record_id"], clusters["cluster_id"]) == _partition(
         local.clusters["record_id"], local.clusters["cluster_id"]
     )
+
+
+def test_linked_clusters_are_named_apart_when_ids_repeat_across_sides(spark: Any) -> None:
+    from identilink.spark import link
+
+    left = pd.DataFrame({"id": ["1", "2"], "first_name": ["ann", "bob"], "last_name": ["x", "y"]})
+    right = pd.DataFrame({"id": ["2", "1"], "first_name": ["cy", "di"], "last_name": ["z", "w"]})
+    settings = {"id_column": "id", "roles": {"first_name": "first_name", "last_name": "last_name"}}
+    result = link(from_pandas(spark, left), from_pandas(spark, right), settings)
+    clusters = result.clusters.toPandas()
+    assert clusters["cluster_id"].nunique() == 4  # nobody matches; "1" and "2" on both sides
+    assert result.golden.count() == 4
