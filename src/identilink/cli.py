@@ -15,7 +15,7 @@ import warnings
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
@@ -167,6 +167,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--records", type=int, default=100_000, help="for generated people")
     p.add_argument("--seed", type=int, default=1, help="for generated people")
     p.add_argument("--out", required=True, help="directory for bench.json and report.html")
+    p.add_argument(
+        "--peers",
+        metavar="splink,recordlinkage",
+        help="also run these tools with the same blocking and cleaned values (bench extra)",
+    )
     p = sub.add_parser("generate", help="write a seeded multi-channel data set with truth")
     p.add_argument("--people", type=int, required=True)
     p.add_argument("--seed", type=int, default=0)
@@ -524,7 +529,8 @@ def _run_suggest(args: argparse.Namespace) -> int:
 
 
 def _run_bench(args: argparse.Namespace) -> int:
-    report, sweep = run_benchmark(args.dataset, records=args.records, seed=args.seed)
+    peers = [p for p in (args.peers or "").split(",") if p]
+    report, sweep = run_benchmark(args.dataset, records=args.records, seed=args.seed, peers=peers)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     report["sweep"] = sweep.to_dict(orient="records")
@@ -540,6 +546,16 @@ def _run_bench(args: argparse.Namespace) -> int:
             f"peak {report['peak_mib']} MiB; {out / 'bench.json'}, {out / 'report.html'}",
             file=sys.stderr,
         )
+        for peer, facts in cast("dict[str, dict[str, Any]]", report.get("peers", {})).items():
+            if "error" in facts:
+                print(f"identilink: {peer}: {facts['error']}", file=sys.stderr)
+                continue
+            print(
+                f"identilink: {peer} (same blocking): {facts['seconds']:.2f} s "
+                f"({facts['x_identilink']}x identilink's), F1 {facts['f1']:.4f} "
+                f"(P {facts['precision']:.4f}, R {facts['recall']:.4f})",
+                file=sys.stderr,
+            )
     return EXIT_OK
 
 

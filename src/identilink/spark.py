@@ -1,9 +1,13 @@
-"""The Spark engine (in progress): identilink on Spark DataFrames. Needs the ``spark`` extra
+"""The Spark engine: identilink on Spark DataFrames. Needs the ``spark`` extra
 (``pip install identilink[spark]``) and Java; see docs/spark.md.
 
-- :func:`dedupe` / :func:`link` score and cluster records with a model trained by the local
-  engine, running the local engine's own code per partition, so pairs, weights, clusters
-  and golden records agree with it (tested on FEBRL3 and FEBRL4).
+- :func:`dedupe` / :func:`link` take what :func:`identilink.dedupe` / :func:`identilink.link`
+  take and give the same results as Spark DataFrames: training (EM on counts of comparison
+  vectors that Spark aggregates), blocking, comparisons, scoring, clusters and golden
+  records, each the local engine's code run where the data lives, so the model, pairs,
+  weights, clusters and golden records agree with it (tested on FEBRL3, FEBRL4 and a
+  generated multi-channel set).
+- :class:`SparkEngine` is the :class:`identilink.Engine` over them.
 - :func:`connected_components` is the clustering step: GraphFrames is not installable
   everywhere, so it is the standard iterative algorithm written on DataFrames, min label
   propagation with pointer jumping (the distributed form of

@@ -94,3 +94,41 @@ def test_json_round_trip_and_versioning() -> None:
         ComparisonModel(COMPARISON, (0.9,), (0.5, 0.5))
     with pytest.raises(ModelError):
         ComparisonModel(COMPARISON, (1.5, -0.5), (0.5, 0.5))
+
+
+def test_fit_on_counts_in_any_order_is_train_to_the_last_bit() -> None:
+    """What another engine hands ``fit`` (distinct gamma rows in its own order, counts per
+    rule) fits the model ``train`` fits on the pairs themselves."""
+    import identilink
+    from identilink._pipeline import _usable, prepare_one
+    from identilink.bench.datasets import load_febrl
+    from identilink.blocking import block, in_rule
+    from identilink.compare import gammas
+    from identilink.model import fit, sample_gammas, total_pairs, train
+
+    frame = load_febrl(3).drop(columns=["entity"]).iloc[:1500]
+    settings, table = prepare_one(frame, identilink.Settings())
+    comparisons, _ = _usable(settings, table)
+    rules = settings.blocking_rules
+    assert rules is not None
+    pairs = block(table, rules, max_block_size=settings.max_block_size)
+    g = gammas(table, comparisons, pairs.left, pairs.right)
+    masks = [in_rule(table, r, pairs.left, pairs.right) for r in rules]
+    roles = [{k.role for k in r.keys} for r in rules]
+    expected = train(table, settings, comparisons, g, in_rule=masks, rule_roles=roles)
+
+    rows, inverse = np.unique(g, axis=0, return_inverse=True)
+    shuffle = np.random.default_rng(3).permutation(len(rows))  # rows in some other order
+    where = np.argsort(shuffle)[inverse.ravel()]
+    counts = np.bincount(where, minlength=len(rows)).astype(np.float64)
+    per_rule = [np.bincount(where[m], minlength=len(rows)).astype(np.float64) for m in masks]
+    sample = compress(sample_gammas(table, comparisons, n_pairs=settings.u_sample_pairs, seed=42))
+    got = fit(
+        settings,
+        comparisons,
+        (sample[0][::-1], sample[1][::-1]),
+        (rows[shuffle], counts, per_rule),
+        rule_roles=roles,
+        total_pairs=total_pairs(table.n, table.source),
+    )
+    assert got == expected

@@ -172,11 +172,14 @@ def load_dataset(
 
 
 def run_benchmark(
-    name: str, /, *, records: int = 100_000, seed: int = 1
+    name: str, /, *, records: int = 100_000, seed: int = 1, peers: Sequence[str] = ()
 ) -> tuple[dict[str, object], pd.DataFrame]:
     """Deduplicate a data set with no settings, measure it against its truth: (report,
     threshold sweep). The report holds time per stage, peak memory, candidate pairs, pair
-    completeness and reduction ratio of blocking, and pairwise and B-cubed accuracy."""
+    completeness and reduction ratio of blocking, and pairwise and B-cubed accuracy; with
+    ``peers`` (``"splink"``, ``"recordlinkage"``), ``peers`` holds each peer's time, its
+    ratio to identilink's and its accuracy with the same blocking (see
+    :mod:`identilink.bench.peers`)."""
     import time
 
     import identilink
@@ -213,4 +216,16 @@ def run_benchmark(
         },
         "threshold": result.report["threshold"],
     }
+    if peers:
+        from identilink._pipeline import prepare_one
+        from identilink.bench.peers import run_peers
+
+        _, table = prepare_one(frame.drop(columns=[truth_column]), result.settings)
+        report["peers"] = run_peers(
+            table,
+            result.settings,
+            frame[truth_column].to_numpy(),
+            peers=peers,
+            anchor_seconds=seconds,
+        )
     return report, threshold_sweep(result.pairs, result.clusters, truth)
