@@ -66,6 +66,16 @@ class _Timer:
         self.seconds[name] = round(time.perf_counter() - start, 4)
 
 
+def settings_to_run(settings: Settings | None, model: FellegiSunterModel | None) -> Settings:
+    """The settings a run starts from: the model's when a model is given (settings beside
+    it are an error unless they are the same), else the given ones, else the defaults."""
+    if model is not None:
+        if settings is not None and settings != model.settings:
+            raise ConfigurationError("pass either settings or a model, not both")
+        return model.settings
+    return settings if settings is not None else Settings()
+
+
 def _resolve_settings(
     frames: list[pd.DataFrame], names: list[str], settings: Settings, columns: Mapping[str, str]
 ) -> tuple[Settings, frozenset[str]]:
@@ -171,11 +181,7 @@ def _run(
     columns: Mapping[str, str] | None,
 ) -> Result:
     timer = _Timer()
-    if model is not None:
-        if settings is not None and settings != model.settings:
-            raise ConfigurationError("pass either settings or a model, not both")
-        settings = model.settings
-    settings = settings if settings is not None else Settings()
+    settings = settings_to_run(settings, model)
     given_rules = settings.blocking_rules
     linking = len(frames) == 2
     with Progress(enabled=progress) as bar:

@@ -13,13 +13,13 @@ import json
 import sys
 import warnings
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, cast
 
 import attrs
 
-from identilink._engine import engine
+from identilink._engine import EngineResult, engine
 from identilink._io import read_table, write_table
 from identilink._pipeline import Result, count_pairs, dedupe, link
 from identilink._suggest import suggest_blocking
@@ -432,11 +432,26 @@ def _settings(args: argparse.Namespace) -> tuple[Settings, FellegiSunterModel | 
     return settings, model
 
 
-def _write_all(outputs: dict[str | None, Any]) -> None:
+def _write_all(
+    outputs: dict[str | None, Any], write: Callable[[Any, str], None] = write_table
+) -> None:
     """Write each table to its path; a ``None`` path is an output nobody asked for."""
     for path, table in outputs.items():
         if path:
-            write_table(table, path)
+            write(table, path)
+
+
+def _save(
+    args: argparse.Namespace, result: EngineResult, write: Callable[[Any, str], None]
+) -> None:
+    """Write what a dedupe or link run was asked for: clusters, golden records and pairs with
+    the engine's ``write``; the model and the report as JSON."""
+    outputs = {args.out: result.clusters, args.golden: result.golden, args.pairs: result.pairs}
+    _write_all(outputs, write)
+    if args.save_model:
+        result.model.save(args.save_model)
+    if args.report:
+        Path(args.report).write_text(json.dumps(result.report, indent=2, default=str))
 
 
 def _summary(result: Result) -> str:
@@ -492,14 +507,7 @@ def _run_engine(
     else:
         left, right = runner.read(args.left), runner.read(args.right)
         result = runner.link(left, right, given, model=model, columns=columns)
-    outputs = {args.out: result.clusters, args.golden: result.golden, args.pairs: result.pairs}
-    for path, table in outputs.items():
-        if path:
-            runner.write(table, path)
-    if args.save_model:
-        result.model.save(args.save_model)
-    if args.report:
-        Path(args.report).write_text(json.dumps(result.report, indent=2, default=str))
+    _save(args, result, runner.write)
     if not args.quiet:
         print(f"identilink: clusters written to {args.out} ({runner.name})", file=sys.stderr)
     return EXIT_OK
@@ -601,11 +609,7 @@ def _run(args: argparse.Namespace) -> int:
             )
     for w in caught:
         print(f"identilink: warning: {w.message}", file=sys.stderr)
-    _write_all({args.out: result.clusters, args.golden: result.golden, args.pairs: result.pairs})
-    if args.save_model:
-        result.model.save(args.save_model)
-    if args.report:
-        Path(args.report).write_text(json.dumps(result.report, indent=2, default=str))
+    _save(args, result, write_table)
     if not args.quiet:
         print(f"identilink: {_summary(result)}", file=sys.stderr)
         for rej in result.report["rejected_values"]:

@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from identilink._pipeline import _SIDES, _coerce_settings, _resolve_settings
+from identilink._pipeline import _SIDES, _coerce_settings, _resolve_settings, settings_to_run
 from identilink._table import (
     IdentilinkWarning,
     Table,
@@ -356,12 +356,7 @@ def _run(
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
-    settings = _coerce_settings(given)
-    if model is not None:
-        if settings is not None and settings != model.settings:
-            raise ConfigurationError("pass either settings or a model, not both")
-        settings = model.settings
-    settings = settings if settings is not None else Settings()
+    settings = settings_to_run(_coerce_settings(given), model)
     given_rules = settings.blocking_rules
     linking = len(frames) == 2
     heads = [frame.limit(_HEAD).toPandas() for frame in frames]
