@@ -218,7 +218,9 @@ def _run(
         _release_memory()  # what the comparisons freed goes back to the system
         with timer.stage("training"), bar.stage("training"):
             if model is None:
-                made_by = [in_rule(table, r, a, b) for r in rules]
+                made_by = [
+                    in_rule(table, r, a, b, max_block_size=settings.max_block_size) for r in rules
+                ]
                 model = train(
                     table,
                     settings,

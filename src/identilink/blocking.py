@@ -37,6 +37,8 @@ __all__ = [
     "block",
     "count_pairs",
     "cumulative_pairs",
+    "key_pieces",
+    "minhash_band_values",
     "pairs_between",
     "pairs_within",
     "rule_codes",
@@ -190,11 +192,26 @@ _PRIME = (1 << 31) - 1  # Mersenne prime for the universal hashes of MinHash
 
 def _minhash_bands(uniques: npt.NDArray[np.object_], bands: int) -> tuple[Index, Index]:
     """Per distinct value, ``bands`` band codes (none for a value without words)."""
+    counts, values = minhash_band_values(uniques, bands)
+    band_codes = np.empty(values.shape, dtype=np.int64)
+    for band in range(bands):
+        band_codes[:, band] = pd.factorize(values[:, band])[0]
+    band_codes += np.arange(bands, dtype=np.int64) * len(band_codes)  # bands never mix
+    return counts, band_codes.ravel()
+
+
+def minhash_band_values(
+    uniques: npt.NDArray[np.object_], bands: int
+) -> tuple[Index, npt.NDArray[np.int64]]:
+    """Per value, how many bands it has (``bands``, or 0 without words), and for the values
+    with words their band values (two MinHashes of the words' ids in one integer per band).
+    The values depend on the words alone (ids from a hash of each word, fixed hash
+    functions), not on the other values, so engines holding the values in parts agree."""
     words = [str(u).split() for u in uniques]
     counts = np.array([len(w) for w in words], dtype=np.int64)
     flat = [w for each in words for w in each]
     if not flat:
-        return np.zeros(len(uniques), dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.zeros(len(uniques), dtype=np.int64), np.zeros((0, bands), dtype=np.int64)
     # word ids from a hash of the word, so that band keys do not depend on the input
     ids = np.array([zlib.crc32(w.encode()) for w in flat], dtype=np.int64)
     has = counts > 0
@@ -202,16 +219,37 @@ def _minhash_bands(uniques: npt.NDArray[np.object_], bands: int) -> tuple[Index,
     rng = np.random.default_rng(0x1D)  # fixed: the same value gets the same keys every run
     mult = rng.integers(1, _PRIME, size=(bands, 2), dtype=np.int64)
     add = rng.integers(0, _PRIME, size=(bands, 2), dtype=np.int64)
-    band_codes = np.empty((int(has.sum()), bands), dtype=np.int64)
+    values = np.empty((int(has.sum()), bands), dtype=np.int64)
     for band in range(bands):
         pair = [
             np.minimum.reduceat((mult[band, i] * ids + add[band, i]) % _PRIME, starts)
             for i in range(2)
         ]
-        joined = pair[0] * _PRIME + pair[1]
-        band_codes[:, band] = pd.factorize(joined)[0]
-    band_codes += np.arange(bands, dtype=np.int64) * len(band_codes)  # bands never mix
-    return np.where(has, bands, 0).astype(np.int64), band_codes.ravel()
+        values[:, band] = pair[0] * _PRIME + pair[1]
+    return np.where(has, bands, 0).astype(np.int64), values
+
+
+def key_pieces(key: Key, values: Sequence[str | None]) -> list[list[str]]:
+    """The keys a multi-valued blocking key gives each value, as text (none for ``None``):
+    its distinct q-grams or words, or ``band:value`` per MinHash band. What
+    :func:`_key_sets` numbers for a whole table, for an engine that holds values in parts."""
+    out: list[list[str]] = [[] for _ in values]
+    present = [i for i, v in enumerate(values) if v is not None]
+    if key.transform == "minhash":
+        bands = key.arg or 16
+        counts, banded = minhash_band_values(
+            np.array([values[i] for i in present], dtype=object), bands
+        )
+        row = 0
+        for i, count in zip(present, counts.tolist(), strict=True):
+            if count:
+                out[i] = [f"{band}:{v}" for band, v in enumerate(banded[row].tolist())]
+                row += 1
+        return out
+    split = _splitter(key)
+    for i in present:
+        out[i] = sorted(set(split(str(values[i]))))
+    return out
 
 
 def _special_pairs(
@@ -294,12 +332,18 @@ def rule_pairs(
     return a, b
 
 
-def in_rule(table: Table, rule: BlockingRule, a: Index, b: Index, /) -> npt.NDArray[np.bool_]:
-    """Which of the pairs ``(a, b)`` the rule makes (for training sessions per rule)."""
+def in_rule(
+    table: Table, rule: BlockingRule, a: Index, b: Index, /, *, max_block_size: int | None = None
+) -> npt.NDArray[np.bool_]:
+    """Which of the pairs ``(a, b)`` the rule makes (for training sessions per rule): for an
+    equality rule, the pairs that share its keys; for a multi-valued rule, the pairs it makes
+    with blocks up to ``max_block_size`` (:data:`_CAP` when not given), as :func:`block`
+    makes them; for a window rule, its pairs."""
     if rule.kind == "equal":
         codes = rule_codes(table, rule)
         return (codes[a] == codes[b]) & (codes[a] >= 0)  # type: ignore[no-any-return]
-    ra, rb = rule_pairs(table, rule, max_block_size=None if rule.kind == "window" else _CAP)
+    cap = None if rule.kind == "window" else (max_block_size or _CAP)
+    ra, rb = rule_pairs(table, rule, max_block_size=cap)
     n = np.int64(table.n)
     return np.isin(a * n + b, ra * n + rb)
 

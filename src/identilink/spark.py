@@ -36,6 +36,7 @@ from identilink._table import (
     normalizer_for,
     quick_normalizer_for,
 )
+from identilink.blocking import key_pieces
 from identilink.compare import gammas
 from identilink.config import BlockingRule, Comparison, Key, Settings
 from identilink.errors import (
@@ -371,17 +372,16 @@ def _run(
             raise UnknownColumnError(
                 f"{name}: column(s) {missing} not found; it has {list(frame.columns)}"
             )
-    if any(rule.kind != "equal" for rule in settings.blocking_rules or ()):
-        raise ConfigurationError(
-            "the Spark engine blocks on equality keys only (no qgrams, tokens, minhash, window)"
-        )
-    keys = {
+    every_key = [k for r in settings.blocking_rules or () for k in r.keys]
+    keys = {  # equality keys: one value per record
         f"key_{i}": key
-        for i, key in enumerate(
-            dict.fromkeys(k for r in settings.blocking_rules or () for k in r.keys)
-        )
+        for i, key in enumerate(dict.fromkeys(k for k in every_key if k.kind == "equal"))
     }
-    records, sizes = _records(frames, names, settings, roles, keys)
+    pieces = {  # multi-valued keys: an array of values per record
+        f"pieces_{i}": key
+        for i, key in enumerate(dict.fromkeys(k for k in every_key if k.kind == "multi"))
+    }
+    records, sizes = _records(frames, names, settings, roles, keys, pieces)
     n = sum(sizes)
     source = None if not linking else np.repeat(np.array([0, 1], np.int8), sizes)
 
@@ -408,11 +408,11 @@ def _run(
     comparisons = tuple(c for c in settings.comparisons if c.role in usable)
     skipped = [c.role for c in settings.comparisons if c.role not in usable]
     rules = tuple(r for r in settings.blocking_rules or () if all(k.role in usable for k in r.keys))
-    key_of = {str(k): name for name, k in keys.items()}
+    key_of = {str(k): name for name, k in [*keys.items(), *pieces.items()]}
     dropped: list[dict[str, object]] = []
-    if rules and given_rules is None:
-        candidate_cols = [[key_of[str(k)] for k in r.keys] for r in rules]
-        rules, dropped = _within_budget(records, rules, candidate_cols, linking, settings, n)
+    if rules and given_rules is None:  # default rules: equality keys only
+        candidates = [_Blocking.of(r, key_of) for r in rules]
+        rules, dropped = _within_budget(records, rules, candidates, linking, settings, n)
         settings = attrs.evolve(settings, blocking_rules=rules)
     if not rules:
         raise ConfigurationError(
@@ -422,7 +422,7 @@ def _run(
         raise ModelError(
             f"the model's comparisons do not fit this input (roles missing or empty: {skipped})"
         )
-    rule_cols = [[key_of[str(k)] for k in rule.keys] for rule in rules]
+    blockings = [_Blocking.of(rule, key_of) for rule in rules]
     tf_roles = [c.role for c in comparisons if c.term_frequency and c.levels[0].kind == "exact"]
     with_tf = records
     for role in tf_roles:  # term frequencies over all records, as tf_<role>
@@ -431,8 +431,8 @@ def _run(
         counts = present.groupBy(role).agg((F.count("*") / F.lit(total)).alias(f"tf_{role}"))
         with_tf = with_tf.join(counts, role, "left")
 
-    pairs = _blocked_pairs(records, rule_cols, linking, settings.max_block_size)
-    used_keys = sorted({c for cols in rule_cols for c in cols})
+    pairs = _blocked_pairs(records, blockings, linking, settings.max_block_size)
+    used_keys = sorted({c for b in blockings if b.kind == "equal" for c in b.equal})
     sides = [*[r for r in roles if r in usable], *used_keys]
     left = with_tf.select(
         F.col("_key").alias("a"),
@@ -446,9 +446,12 @@ def _run(
         *[F.col(c).alias(f"r_{c}") for c in sides],
     )
     joined = pairs.join(left, "a").join(right, "b")
-    for i, cols in enumerate(rule_cols):  # which rules make each pair (EM sessions)
-        same = [F.col(f"l_{c}") == F.col(f"r_{c}") for c in cols]
-        joined = joined.withColumn(f"_in{i}", F.coalesce(_all(same), F.lit(False)))
+    for i, blocking in enumerate(blockings):  # which rules make each pair (EM sessions)
+        if blocking.kind == "equal":  # the pairs that share its keys, as locally
+            same = [F.col(f"l_{c}") == F.col(f"r_{c}") for c in blocking.equal]
+            joined = joined.withColumn(f"_in{i}", F.coalesce(_all(same), F.lit(False)))
+        else:  # the pairs it made
+            joined = joined.withColumnRenamed(f"_made{i}", f"_in{i}")
     decided = F.lit("model")
     for must in reversed(settings.must_link):  # the first rule that holds names the pair
         if all(r in usable for r in must):
@@ -562,6 +565,7 @@ def _records(
     settings: Settings,
     roles: dict[str, str],
     keys: dict[str, Key],
+    pieces: dict[str, Key],
 ) -> tuple[Any, list[int]]:
     """Every record normalised (persisted), and the number of records of each input.
 
@@ -575,6 +579,7 @@ def _records(
     flags = [f"_x_{r}" for r in roles]
     schema = T.StructType(
         [T.StructField(c, T.StringType()) for c in ["_id", *roles, *keys]]
+        + [T.StructField(c, T.ArrayType(T.StringType())) for c in pieces]
         + [T.StructField(f"o_{r}", T.StringType()) for r in roles]
         + [T.StructField(c, T.BooleanType()) for c in flags]
         + [T.StructField("_pos", T.LongType())]
@@ -588,7 +593,7 @@ def _records(
                 *[F.col(c).cast("string").alias(f"_c_{r}") for r, c in roles.items()],
             )
             .withColumn("_pos", F.monotonically_increasing_id())
-            .mapInPandas(_normaliser(settings, roles, keys), schema)
+            .mapInPandas(_normaliser(settings, roles, keys, pieces), schema)
             .withColumn("_src", F.lit(source))
         )
     first = functools.reduce(lambda x, y: x.unionByName(y), parts).persist()
@@ -640,24 +645,50 @@ def _small_frame(session: Any, frame: pd.DataFrame) -> Any:
         session.conf.set(key, before)
 
 
-def _rule_keys(records: Any, rule_cols: list[list[str]]) -> Any:
-    """One row per record and rule whose keys it has: ``rule`` (index), ``key`` (the array
-    of the rule's key values), ``_key``, ``_src``, ``_id``. All rules block in one join on
-    ``(rule, key)`` this way, instead of one join per rule (three shuffles in all)."""
+@attrs.frozen
+class _Blocking:
+    """A blocking rule in terms of the records' columns: its equality key columns, and its
+    multi-valued key's column of pieces or its window key's role and width."""
+
+    equal: tuple[str, ...]
+    pieces: str | None = None
+    window: tuple[str, int] | None = None
+
+    @classmethod
+    def of(cls, rule: BlockingRule, key_of: Mapping[str, str]) -> _Blocking:
+        equal = tuple(key_of[str(k)] for k in rule.keys if k.kind == "equal")
+        multi = next((key_of[str(k)] for k in rule.keys if k.kind == "multi"), None)
+        window = next(((k.role, k.arg or 5) for k in rule.keys if k.kind == "window"), None)
+        return cls(equal, multi, window)
+
+    @property
+    def kind(self) -> str:
+        return "window" if self.window else "multi" if self.pieces else "equal"
+
+
+def _rule_keys(records: Any, blockings: list[_Blocking]) -> Any:
+    """One row per record and key of each (non-window) rule: ``rule`` (index), ``key`` (the
+    array of the rule's key values: its equality keys, then one piece of its multi-valued
+    key), ``_key``, ``_src``, ``_id``. All rules block in one join on ``(rule, key)`` this
+    way, instead of one join per rule (three shuffles in all)."""
     from pyspark.sql import functions as F
 
-    keyed = [
-        F.when(
-            _all([F.col(c).isNotNull() for c in cols]),
-            F.struct(F.lit(i).alias("rule"), F.array(*[F.col(c) for c in cols]).alias("key")),
+    parts = []
+    for i, blocking in enumerate(blockings):
+        if blocking.window is not None:
+            continue
+        equal = [F.col(c) for c in blocking.equal]
+        present = _all([c.isNotNull() for c in equal]) if equal else F.lit(True)
+        chosen = records.where(present)
+        if blocking.pieces is not None:  # one row per piece (none for a record without)
+            chosen = chosen.withColumn("_piece", F.explode(blocking.pieces))
+            equal.append(F.col("_piece"))
+        parts.append(
+            chosen.select(
+                "_key", "_src", "_id", F.lit(i).alias("rule"), F.array(*equal).alias("key")
+            )
         )
-        for i, cols in enumerate(rule_cols)
-    ]
-    return (
-        records.select("_key", "_src", "_id", F.explode(F.array(*keyed)).alias("k"))
-        .where(F.col("k").isNotNull())
-        .select("_key", "_src", "_id", "k.rule", "k.key")
-    )
+    return functools.reduce(lambda x, y: x.unionByName(y), parts) if parts else None
 
 
 def _block_sizes(keys: Any, linking: bool) -> Any:
@@ -679,7 +710,7 @@ def _block_sizes(keys: Any, linking: bool) -> Any:
 def _within_budget(
     records: Any,
     rules: tuple[BlockingRule, ...],
-    rule_cols: list[list[str]],
+    blockings: list[_Blocking],
     linking: bool,
     settings: Settings,
     n: int,
@@ -688,7 +719,9 @@ def _within_budget(
     each rule's pairs counted from its block sizes on Spark (one job for all rules)."""
     from pyspark.sql import functions as F
 
-    sizes = _block_sizes(_rule_keys(records, rule_cols), linking)
+    keys = _rule_keys(records, blockings)
+    assert keys is not None  # default rules are equality rules
+    sizes = _block_sizes(keys, linking)
     totals = dict(sizes.groupBy("rule").agg(F.sum("pairs")).collect())
     counts = [int(totals.get(i) or 0) for i in range(len(rules))]
     budget = settings.max_pairs_per_record * max(n, 1)
@@ -703,22 +736,71 @@ def _within_budget(
     return tuple(r for r, k in zip(rules, keep, strict=True) if k), dropped
 
 
-def _blocked_pairs(records: Any, rule_cols: list[list[str]], linking: bool, cap: int) -> Any:
-    """Candidate pairs ``(a, b)`` of record keys: records joined on any rule's keys, blocks
-    of more than ``cap`` records (both sides together) left out, as the local engine does."""
+def _blocked_pairs(records: Any, blockings: list[_Blocking], linking: bool, cap: int) -> Any:
+    """Candidate pairs ``(a, b)`` of record keys, as the local engine makes them: records
+    joined on any rule's keys, blocks of more than ``cap`` records (both sides together) left
+    out; window rules' neighbours beside them. Each pair once, with ``_made<i>``: whether
+    rule ``i`` made it, for the multi-valued and window rules (their EM sessions)."""
     from pyspark.sql import functions as F
 
-    keys = _rule_keys(records, rule_cols)
-    small = _block_sizes(keys, linking).where(F.col("size") <= cap).select("rule", "key")
-    keys = keys.join(small, ["rule", "key"])
-    a = keys.select("rule", "key", *[F.col(c).alias(f"a{c}") for c in ("_key", "_src", "_id")])
-    b = keys.select("rule", "key", *[F.col(c).alias(f"b{c}") for c in ("_key", "_src", "_id")])
-    pairs = a.join(b, ["rule", "key"])
+    made = []
+    keys = _rule_keys(records, blockings)
+    if keys is not None:
+        small = _block_sizes(keys, linking).where(F.col("size") <= cap).select("rule", "key")
+        keys = keys.join(small, ["rule", "key"])
+        ends = ("_key", "_src", "_id")
+        a = keys.select("rule", "key", *[F.col(c).alias(f"a{c}") for c in ends])
+        b = keys.select("rule", "key", *[F.col(c).alias(f"b{c}") for c in ends])
+        pairs = a.join(b, ["rule", "key"])
+        if linking:
+            pairs = pairs.where((F.col("a_src") == 0) & (F.col("b_src") == 1))
+        else:
+            pairs = pairs.where(F.col("a_id") < F.col("b_id"))
+        made.append(pairs.select(F.col("a_key").alias("a"), F.col("b_key").alias("b"), "rule"))
+    for i, blocking in enumerate(blockings):
+        if blocking.window is not None:
+            made.append(_window_pairs(records, blocking, linking).withColumn("rule", F.lit(i)))
+    everything = functools.reduce(lambda x, y: x.unionByName(y), made)
+    special = [i for i, b in enumerate(blockings) if b.kind != "equal"]
+    if not special:
+        return everything.select("a", "b").distinct()
+    return everything.groupBy("a", "b").agg(
+        *[F.max(F.col("rule") == i).alias(f"_made{i}") for i in special]
+    )
+
+
+def _window_pairs(records: Any, blocking: _Blocking, linking: bool) -> Any:
+    """A sorted-neighbourhood rule's pairs ``(a, b)``: within each group of its equality
+    keys, records ranked by the window role's value, then input position (as the local
+    engine sorts them), each paired with the next ``width - 1``; across sides when linking."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    assert blocking.window is not None
+    role, width = blocking.window
+    equal = list(blocking.equal)
+    present = _all([F.col(c).isNotNull() for c in [*equal, role]])
+    order = Window.partitionBy(*equal).orderBy(F.col(role), F.col("_idx"))
+    ranked = records.where(present).select(
+        "_key", "_src", "_id", *equal, F.row_number().over(order).alias("_rank")
+    )
+    ends = ("_key", "_src", "_id")
+    ahead = ranked.select(
+        *equal,
+        *[F.col(c).alias(f"x{c}") for c in ends],
+        F.explode(F.sequence(F.col("_rank") + 1, F.col("_rank") + width - 1)).alias("_rank"),
+    )
+    there = ranked.select(*equal, "_rank", *[F.col(c).alias(f"y{c}") for c in ends])
+    near = ahead.join(there, [*equal, "_rank"])
     if linking:
-        pairs = pairs.where((F.col("a_src") == 0) & (F.col("b_src") == 1))
+        near = near.where(F.col("x_src") != F.col("y_src"))
+        x_first = F.col("x_src") == 0
     else:
-        pairs = pairs.where(F.col("a_id") < F.col("b_id"))
-    return pairs.select(F.col("a_key").alias("a"), F.col("b_key").alias("b")).distinct()
+        x_first = F.col("x_id") < F.col("y_id")
+    return near.select(
+        F.when(x_first, F.col("x_key")).otherwise(F.col("y_key")).alias("a"),
+        F.when(x_first, F.col("y_key")).otherwise(F.col("x_key")).alias("b"),
+    )
 
 
 def _all(conditions: list[Any]) -> Any:
@@ -818,7 +900,7 @@ def _weight_expression(model: FellegiSunterModel) -> Any:
 
 
 def _normaliser(
-    settings: Settings, roles: dict[str, str], keys: dict[str, Key]
+    settings: Settings, roles: dict[str, str], keys: dict[str, Key], pieces: dict[str, Key]
 ) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
     """Per partition: each role normalised as the local engine does, each blocking key's
     value (its transform of the normalised value, as ``Table.key_codes`` computes it), the
@@ -841,6 +923,8 @@ def _normaliser(
                 f = transforms[name]
                 values = out[key.role]
                 out[name] = [v if v is None or f is None else f(v) for v in values]
+            for name, key in pieces.items():  # the local engine's keys, as text
+                out[name] = key_pieces(key, list(out[key.role]))
             for role in roles:
                 original = batch[f"_c_{role}"]
                 out[f"o_{role}"] = original

@@ -161,3 +161,25 @@ def test_a_multi_valued_rule_with_too_many_pairs_is_refused(
     with pytest.raises(ConfigurationError, match="would make 6 pairs"):
         _pairs(table, "tokens(last_name)")
     assert _pairs(table, "tokens(last_name)&city") == {(1, 2), (3, 4)}
+
+
+@given(st.lists(_VALUE, min_size=0, max_size=12), st.sampled_from(["qgrams", "tokens", "minhash"]))
+def test_key_pieces_as_text_are_the_table_keys(values: list[str | None], transform: str) -> None:
+    """What an engine holding values in parts computes (text keys, value by value) shares a
+    key between two values exactly when the whole-table numbering does."""
+    from identilink.blocking import _key_sets, key_pieces
+    from identilink.config import Key
+
+    rows = [("zz", "x"), *[(v, "x") for v in values]]
+    table = make_table(
+        [{"id": i, "last_name": v, "city": c} for i, (v, c) in enumerate(rows)],
+        roles=["last_name", "city"],
+    )
+    key = Key("last_name", transform, 4 if transform == "minhash" else 2)
+    record, codes = _key_sets(table, key)
+    texts = key_pieces(key, list(table.values["last_name"]))
+    flat = [t for each in texts for t in each]
+    assert len(flat) == len(codes)  # the same keys, record by record, in the same order
+    assert record.tolist() == [i for i, each in enumerate(texts) for _ in each]
+    pairs = set(zip(codes.tolist(), flat, strict=True))
+    assert len({c for c, _ in pairs}) == len(pairs) == len({t for _, t in pairs})  # a bijection

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 import numpy as np
 import pandas as pd
 import pytest
@@ -56,17 +57,53 @@ def test_febrl3_same_pairs_weights_and_clusters_as_the_local_engine(spark: Any) 
             assert str(mine[column]) == str(value), (local_id, column)
 
 
-def test_rules_the_engine_cannot_run_are_clear_errors(spark: Any) -> None:
-    frame = load_febrl(3).drop(columns=["entity"]).iloc[:300].astype(str)
-    model = identilink.dedupe(frame, progress=False).model
-    windowed = model.settings.__class__.from_dict(
-        model.settings.to_dict() | {"blocking_rules": [["window(last_name, 3)"]]}
+@pytest.mark.parametrize("linking", [False, True], ids=["dedupe", "link"])
+def test_multi_valued_and_window_rules_block_train_and_cluster_as_locally(
+    spark: Any, linking: bool
+) -> None:
+    """q-grams, tokens, MinHash bands and a sorted-neighbourhood window, beside equality
+    keys: the same pairs, the same EM sessions (so the same model) and the same clusters."""
+    from identilink.bench.datasets import load_febrl4
+    from identilink.spark import link
+
+    rules = [
+        ["qgrams(last_name, 3)", "postcode"],
+        ["tokens(street)", "city"],
+        ["minhash(street, 4)", "state"],
+        ["window(last_name, 4)", "dob"],
+        ["national_id"],
+    ]
+    if linking:
+        a, b = (f.drop(columns=["entity"]).iloc[:600].astype(str) for f in load_febrl4())
+        inferred = identilink.link(a, b, progress=False).settings
+        settings = attrs.evolve(inferred, blocking_rules=rules)
+        local = identilink.link(a, b, settings, progress=False)
+        result = link(from_pandas(spark, a), from_pandas(spark, b), settings)
+    else:
+        frame = load_febrl(3).drop(columns=["entity"]).iloc[:1200].astype(str)
+        settings = attrs.evolve(
+            identilink.dedupe(frame, progress=False).settings, blocking_rules=rules
+        )
+        local = identilink.dedupe(frame, settings, progress=False)
+        result = dedupe(from_pandas(spark, frame), settings)
+    assert result.model.prior == pytest.approx(local.model.prior, rel=1e-12)
+    for mine, theirs in zip(result.model.comparisons, local.model.comparisons, strict=True):
+        np.testing.assert_allclose(mine.m, theirs.m, rtol=1e-12)
+    pairs = result.pairs.toPandas()
+    key = (lambda x, y: (x, y)) if linking else (lambda x, y: tuple(sorted((x, y))))
+    mine = {key(x, y) for x, y in pairs[["left_id", "right_id"]].to_numpy()}
+    theirs = {key(str(x), str(y)) for x, y in local.pairs[["left_id", "right_id"]].to_numpy()}
+    assert mine == theirs
+    assert len(mine) > 300
+    clusters = result.clusters.toPandas()
+    if linking:
+        ids = clusters["source"] + ":" + clusters["record_id"]
+        local_ids = local.clusters["source"] + ":" + local.clusters["record_id"].astype(str)
+    else:
+        ids, local_ids = clusters["record_id"], local.clusters["record_id"].astype(str)
+    assert _partition(ids, clusters["cluster_id"]) == _partition(
+        local_ids, local.clusters["cluster_id"]
     )
-    model = identilink.FellegiSunterModel.from_dict(
-        model.to_dict() | {"settings": windowed.to_dict()}
-    )
-    with pytest.raises(ConfigurationError, match="equality keys only"):
-        dedupe(from_pandas(spark, frame), model=model)
 
 
 def test_the_cli_scores_on_spark_with_a_saved_model(spark: Any, tmp_path: Any) -> None:
