@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from identilink.adapters import detect_channel, get_adapter
+from identilink.adapters import ingest
 from identilink.bench.metrics import b_cubed, cluster_pair_metrics
 from identilink.bench.multichannel import NAME_POOLS, generate, iter_truth
 from identilink.cluster import components
@@ -125,12 +125,10 @@ def main() -> None:
         for path in sorted(directory.iterdir()):
             if path.name in {"truth.csv", "identifiers.jsonl"}:
                 continue
-            adapter = get_adapter(detect_channel(path))
             start = time.perf_counter()
-            items = list(adapter.parse(path))
+            found, _ = ingest([path])  # what `identilink ingest` runs (collector paused)
             seconds = time.perf_counter() - start
             parse_seconds += seconds
-            found = [i for i in items if isinstance(i, Fragment)]
             fragments += found
             rates[path.name] = round(len(found) / seconds) if seconds else None
             print(f"  {path.name:24} {len(found):8,} fragments {rates[path.name]:>9,}/s")

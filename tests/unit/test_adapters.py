@@ -228,6 +228,24 @@ def test_detection_and_ingest(tmp_path: Path) -> None:
     assert quarantined == []
 
 
+def test_ingest_pauses_the_collector_only_while_reading(tmp_path: Path) -> None:
+    import gc
+
+    (tmp_path / "sms.jsonl").write_text('{"MessageSid": "S", "From": "+14152704859"}\n')
+    assert gc.isenabled()
+    ingest([tmp_path / "sms.jsonl"])
+    assert gc.isenabled()  # on again afterwards
+    with pytest.raises(ConfigurationError):
+        ingest([tmp_path / "sms.jsonl"], channel="carrier-pigeon")
+    assert gc.isenabled()  # and after an error
+    gc.disable()
+    try:
+        ingest([tmp_path / "sms.jsonl"])
+        assert not gc.isenabled()  # a caller's choice is left alone
+    finally:
+        gc.enable()
+
+
 def test_crm_parquet(tmp_path: Path) -> None:
     import pandas as pd
 
