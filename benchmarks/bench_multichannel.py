@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from identilink.adapters import ingest
+from identilink.adapters import collector_paused, ingest
 from identilink.bench.metrics import b_cubed, cluster_pair_metrics
 from identilink.bench.multichannel import NAME_POOLS, generate, iter_truth
 from identilink.cluster import components
@@ -122,16 +122,17 @@ def main() -> None:
         fragments: list[Fragment] = []
         rates = {}
         parse_seconds = 0.0
-        for path in sorted(directory.iterdir()):
-            if path.name in {"truth.csv", "identifiers.jsonl"}:
-                continue
-            start = time.perf_counter()
-            found, _ = ingest([path])  # what `identilink ingest` runs (collector paused)
-            seconds = time.perf_counter() - start
-            parse_seconds += seconds
-            fragments += found
-            rates[path.name] = round(len(found) / seconds) if seconds else None
-            print(f"  {path.name:24} {len(found):8,} fragments {rates[path.name]:>9,}/s")
+        with collector_paused():  # as `identilink ingest` reads its files
+            for path in sorted(directory.iterdir()):
+                if path.name in {"truth.csv", "identifiers.jsonl"}:
+                    continue
+                start = time.perf_counter()
+                found, _ = ingest([path])
+                seconds = time.perf_counter() - start
+                parse_seconds += seconds
+                fragments += found
+                rates[path.name] = round(len(found) / seconds) if seconds else None
+                print(f"  {path.name:24} {len(found):8,} fragments {rates[path.name]:>9,}/s")
         overall = len(fragments) / parse_seconds
         print(f"  {'all':24} {len(fragments):8,} fragments {overall:>9,.0f}/s")
         decode_seconds = _decode_anchor(directory)

@@ -24,7 +24,7 @@ from identilink._io import read_table, write_table
 from identilink._pipeline import Result, count_pairs, dedupe, link
 from identilink._suggest import suggest_blocking
 from identilink._version import __version__
-from identilink.adapters import ingest
+from identilink.adapters import collector_paused, ingest
 from identilink.bench.multichannel import NAME_POOLS, generate
 from identilink.bench.sweep import DATASETS, run_benchmark, sweep_report
 from identilink.config import Settings
@@ -334,19 +334,20 @@ def _fragments(args: argparse.Namespace, files: Sequence[str]) -> tuple[list[Any
     }
     fragments: list[Any] = []
     quarantined: list[Any] = []
-    for file in files:
-        path = Path(file)
-        if not path.is_file():
-            raise InputFileError(f"{path}: no such file")
-        with path.open("rb") as f:
-            head = f.read(200)
-        if head.startswith(b'{"fragment_id"'):
-            fragments.extend(read_fragments(path))
-            continue
-        channel = getattr(args, "channel", None)
-        found, bad = ingest([path], channel=channel, **options)
-        fragments += found
-        quarantined += bad
+    with collector_paused():  # across all the files, not only within each
+        for file in files:
+            path = Path(file)
+            if not path.is_file():
+                raise InputFileError(f"{path}: no such file")
+            with path.open("rb") as f:
+                head = f.read(200)
+            if head.startswith(b'{"fragment_id"'):
+                fragments.extend(read_fragments(path))
+                continue
+            channel = getattr(args, "channel", None)
+            found, bad = ingest([path], channel=channel, **options)
+            fragments += found
+            quarantined += bad
     return fragments, quarantined
 
 
@@ -508,6 +509,9 @@ def _run_engine(
         left, right = runner.read(args.left), runner.read(args.right)
         result = runner.link(left, right, given, model=model, columns=columns)
     _save(args, result, runner.write)
+    release = getattr(result, "unpersist", None)  # Spark: the run's cached frames
+    if release is not None:
+        release()
     if not args.quiet:
         print(f"identilink: clusters written to {args.out} ({runner.name})", file=sys.stderr)
     return EXIT_OK

@@ -99,6 +99,12 @@ def local_session(
         .config("spark.driver.memory", memory)
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
         .config("spark.sql.session.timeZone", "UTC")
+        # a run is many short queries (connected components checkpoints every step); keeping
+        # every query's plan text for a UI that is off filled a 2 GiB driver in the tests
+        .config("spark.sql.ui.retainedExecutions", "20")
+        .config("spark.ui.retainedJobs", "100")
+        .config("spark.ui.retainedStages", "100")
+        .config("spark.sql.maxPlanStringLength", "100000")
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
@@ -222,6 +228,15 @@ class SparkResult:
     model: FellegiSunterModel
     settings: Settings
     report: dict[str, Any]
+    #: what the run persisted for these tables (the records, the scored pairs)
+    cached: tuple[Any, ...] = attrs.field(default=(), repr=False, eq=False)
+
+    def unpersist(self) -> None:
+        """Free what the run keeps cached once its tables are written or collected (a
+        session that runs many jobs fills its memory otherwise); the tables stay usable,
+        recomputed from their sources if read again."""
+        for frame in self.cached:
+            frame.unpersist()
 
 
 def dedupe(
@@ -556,6 +571,7 @@ def _run(
         model=model,
         settings=settings,
         report=report,
+        cached=(records, scored),
     )
 
 

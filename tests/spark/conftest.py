@@ -29,9 +29,18 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from identilink.spark import local_session
 
     checkpoints: Path = tmp_path_factory.mktemp("spark-checkpoints")
-    session = local_session(2, memory="1g", shuffle_partitions=4, checkpoints=str(checkpoints))
+    session = local_session(2, memory="4g", shuffle_partitions=4, checkpoints=str(checkpoints))
     yield session
     session.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each test's cached frames freed after it: runs add up in one session's memory (1 GiB
+    ran out by the fourth engine test)."""
+    yield
+    if "spark" in request.fixturenames:
+        request.getfixturevalue("spark").catalog.clearCache()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -37,6 +37,7 @@ __all__ = [
     "TwitterAdapter",
     "WebChatAdapter",
     "adapter_names",
+    "collector_paused",
     "detect_channel",
     "get_adapter",
     "ingest",
@@ -114,7 +115,7 @@ def ingest(
     (and collects whatever cycles parsing left) as soon as the files are read."""
     fragments: list[Any] = []
     quarantined: list[Any] = []
-    with _collector_paused():
+    with collector_paused():
         for path in paths:
             adapter = get_adapter(channel or detect_channel(path), **options)
             for item in adapter.parse(Path(path)):
@@ -123,7 +124,11 @@ def ingest(
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block, back on after it (if it was on).
+    :func:`ingest` reads under it; a caller reading many files one :func:`ingest` at a time
+    keeps it across them, or each file's fragments are walked again by the collections
+    between files."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
