@@ -42,6 +42,7 @@ from identilink.config import BlockingRule, Comparison, Key, Settings
 from identilink.errors import (
     ConfigurationError,
     InputDataError,
+    InputFileError,
     ModelError,
     UnknownColumnError,
 )
@@ -307,10 +308,17 @@ class SparkEngine:
         return "spark"
 
     def read(self, path: str, /) -> Any:
-        if str(path).endswith((".csv", ".tsv")):
-            separator = "\t" if str(path).endswith(".tsv") else ","
-            return self.session.read.option("header", True).option("sep", separator).csv(path)
-        return self.session.read.parquet(str(path))
+        from pyspark.errors import AnalysisException
+
+        try:
+            if str(path).endswith((".csv", ".tsv")):
+                separator = "\t" if str(path).endswith(".tsv") else ","
+                reader = self.session.read.option("header", True).option("sep", separator)
+                return reader.csv(str(path))
+            return self.session.read.parquet(str(path))
+        except AnalysisException as exc:  # a missing path, not a table: one line, no trace
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InputFileError(f"{path}: {reason}") from None
 
     def _frame(self, data: Any) -> Any:
         if isinstance(data, pd.DataFrame):

@@ -159,6 +159,8 @@ def test_both_engines_implement_the_engine_protocol(spark: Any, tmp_path: Any) -
     assert run(local) == run(on_spark)
     with pytest.raises(ConfigurationError, match="unknown engine 'flink'"):
         identilink.engine("flink")
+    with pytest.raises(identilink.InputFileError, match=r"no_such\.parquet"):
+        on_spark.read(str(tmp_path / "no_such.parquet"))
 
 
 def test_febrl4_linking_same_pairs_weights_and_clusters_as_the_local_engine(spark: Any) -> None:
