@@ -202,15 +202,15 @@ def _run(
             r for r in settings.blocking_rules if all(k.role in table.values for k in r.keys)
         )
         dropped: list[dict[str, object]] = []
-        if rules and given_rules is None:
-            rules, dropped = _within_budget(table, rules, settings.max_pairs_per_record)
-            settings = attrs.evolve(settings, blocking_rules=rules)
-            assert settings.roles is not None
         if not rules:
             raise ConfigurationError(
                 "no blocking rule can run: every rule uses a role the input lacks or has empty"
             )
         with timer.stage("blocking"), bar.stage("blocking"):
+            if given_rules is None:  # the default rules' pair budget counts as blocking
+                rules, dropped = _within_budget(table, rules, settings.max_pairs_per_record)
+                settings = attrs.evolve(settings, blocking_rules=rules)
+                assert settings.roles is not None
             blocked = block(table, rules, max_block_size=settings.max_block_size)
         a, b = blocked.left, blocked.right
         with timer.stage("comparing"), bar.stage(f"comparing {len(a):,} pairs"):

@@ -6,6 +6,7 @@ normalised values, so each distinct string is handled once.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -19,7 +20,6 @@ from identilink.config import Key, Settings
 from identilink.errors import InputDataError, NormalizationError, UnknownColumnError
 from identilink.normalize import (
     ColumnReport,
-    normalize_column,
     normalize_date,
     normalize_email,
     normalize_gender,
@@ -31,6 +31,7 @@ from identilink.normalize import (
     normalize_street,
     normalize_text,
 )
+from identilink.normalize._column import decode, normalized_codes
 from identilink.normalize.blocklist import blocked_reason
 from identilink.normalize.email import quick_normalized
 from identilink.normalize.names import canonical_given_name
@@ -97,6 +98,16 @@ def _soundex(v: str) -> str:
     return str(jellyfish.soundex(v))
 
 
+_NOT_ASCII_DIGIT = re.compile(r"[^0-9]+")
+
+
+def _digits(v: str) -> str:
+    """The digits of ``v`` (``str.isdigit``'s, which for ASCII text are 0-9)."""
+    if v.isascii():
+        return _NOT_ASCII_DIGIT.sub("", v)
+    return "".join(c for c in v if c.isdigit())
+
+
 def _transform(key: Key) -> Callable[[str], str | None]:
     t, n = key.transform, key.arg
     if t == "soundex":
@@ -125,7 +136,7 @@ def _transform(key: Key) -> Callable[[str], str | None]:
         return national_number
     if t == "digits_last":
         k = n or 7
-        return lambda v: ("".join(c for c in v if c.isdigit())[-k:]) or None
+        return lambda v: _digits(v)[-k:] or None
     raise AssertionError(t)  # pragma: no cover - Key validates transforms
 
 
@@ -144,13 +155,15 @@ class Table:
         reports: list[ColumnReport],
         *,
         source: npt.NDArray[np.int8] | None = None,
+        codes: Mapping[str, tuple[Codes, Strings]] | None = None,
     ) -> None:
         self.ids = ids
         self.values = dict(values)
         self.reports = reports
         #: 0 for left, 1 for right in link mode; ``None`` when deduplicating.
         self.source = source
-        self._codes: dict[str, tuple[Codes, Strings]] = {}
+        #: codes and distinct values per role, then per key; ``codes`` given by prepare
+        self._codes: dict[str, tuple[Codes, Strings]] = dict(codes or {})
         self._rule_codes: dict[str, Codes] = {}
         # per-table, not functools.cache on the methods: that kept every table of a
         # long-lived process alive
@@ -190,8 +203,13 @@ class Table:
                 self._codes[name] = (codes, uniques)
             else:
                 f = _transform(key)
-                mapped = np.array([f(u) for u in uniques] + [None], dtype=object)
-                self._codes[name] = _factorize(mapped[codes])
+                # number the transformed distinct values, then map every record through them:
+                # the same codes as factorizing the transformed column (the distinct values
+                # come in order of first appearance), without hashing a string per record
+                key_codes, key_uniques = _factorize(
+                    np.array([f(u) for u in uniques] + [None], dtype=object)
+                )
+                self._codes[name] = (key_codes[codes], key_uniques)
         return self._codes[name][0]
 
     def key_values(self, key: Key) -> Strings:
@@ -289,11 +307,12 @@ def prepare(
         ]
     )
     values: dict[str, Strings] = {}
+    codes: dict[str, tuple[Codes, Strings]] = {}
     reports: list[ColumnReport] = []
     for role, column in roles.items():
         func = normalizer_for(role, settings)
         series = pd.concat([f[column] for f in frames], ignore_index=True)
-        normalized, report = normalize_column(
+        role_codes, uniques, report = normalized_codes(
             series, func, column=column, role=role, quick=quick_normalizer_for(role, settings)
         )
         reports.append(report)
@@ -309,7 +328,8 @@ def prepare(
                 stacklevel=3,
             )
             continue
-        values[role] = normalized
+        values[role] = decode(role_codes, uniques)
+        codes[role] = (role_codes, uniques)
     if not values:
         raise InputDataError(
             f"no usable columns: roles {sorted(roles)} were found but hold no usable values"
@@ -319,4 +339,4 @@ def prepare(
     source = None
     if len(frames) == 2:
         source = np.repeat(np.array([0, 1], dtype=np.int8), [len(frames[0]), len(frames[1])])
-    return Table(ids, values, reports, source=source)
+    return Table(ids, values, reports, source=source, codes=codes)

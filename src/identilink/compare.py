@@ -116,19 +116,48 @@ _KEYED = {"email_local": "email_local", "nickname": "nickname", "phone_nsn": "ns
 
 
 def _short_nsn(table: Table, role: str, a: Index, b: Index) -> npt.NDArray[np.bool_]:
-    """One national number is a proper suffix of the other (numpy string ops, no pair loop)."""
+    """One national number is a proper suffix of the other, in integer arithmetic: ``x``
+    ends with the ``L``-digit ``y`` when ``x mod 10**L == y`` (numbers of up to 18 digits;
+    any other text goes through numpy's string ops)."""
     key = Key(role=role, transform="nsn")
     codes = table.key_codes(key)
     nsn = table.key_values(key)
+    number, length = table._memoised(("nsn_digits", role, ""), lambda: _as_numbers(nsn))
     ca, cb = codes[a], codes[b]
     out = np.zeros(len(a), dtype=bool)
     rows = np.flatnonzero((ca >= 0) & (cb >= 0) & (ca != cb))
     if len(rows) == 0:
         return out
-    x = nsn[ca[rows]].astype(str)
-    y = nsn[cb[rows]].astype(str)
-    out[rows] = np.char.endswith(x, y) | np.char.endswith(y, x)
+    ca, cb = ca[rows], cb[rows]
+    la, lb = length[ca], length[cb]
+    numeric = (la > 0) & (lb > 0)
+    x, y = number[ca], number[cb]
+    shorter = np.minimum(la, lb).clip(0, 18)
+    tail = _POW10[shorter]
+    longer_x = la > lb
+    hit = np.where(longer_x, x % tail == y, y % tail == x) & (la != lb) & numeric
+    out[rows] = hit
+    other = np.flatnonzero(~numeric)
+    if len(other):
+        xs = nsn[ca[other]].astype(str)
+        ys = nsn[cb[other]].astype(str)
+        out[rows[other]] = np.char.endswith(xs, ys) | np.char.endswith(ys, xs)
     return out
+
+
+_POW10 = 10 ** np.arange(19, dtype=np.int64)
+
+
+def _as_numbers(nsn: npt.NDArray[np.object_]) -> tuple[npt.NDArray[np.int64], Index]:
+    """Each distinct national number as an integer and its digit count (0: not 1-18 ASCII
+    digits, left to the string path)."""
+    number = np.zeros(len(nsn), dtype=np.int64)
+    length = np.zeros(len(nsn), dtype=np.int64)
+    for i, v in enumerate(nsn):
+        if isinstance(v, str) and 0 < len(v) <= 18 and v.isascii() and v.isdigit():
+            number[i] = int(v)
+            length[i] = len(v)
+    return number, length
 
 
 def gamma(table: Table, comparison: Comparison, a: Index, b: Index, /) -> Gamma:

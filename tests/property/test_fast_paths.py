@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from identilink._table import normalizer_for
+from identilink._table import Table, normalizer_for
 from identilink.config import Settings
 from identilink.errors import NormalizationError
 from identilink.normalize import email as email_module
@@ -145,3 +145,80 @@ def test_quick_phone_column_path_agrees_with_the_full_one(value: str, region: st
     quick = quick_e164(value, region)
     if quick is not None:
         assert quick == _full("phone", region, value)
+
+
+# -- codes of the prepared table -----------------------------------------------------------
+
+cells = st.one_of(
+    st.none(),
+    st.sampled_from(["", "  ", "Ann", "ann", "ANN ", "Bob", "o'neil", "José", "jose"]),
+    st.text(max_size=6),
+)
+
+
+@given(st.lists(cells, max_size=30))
+def test_prepared_codes_are_the_codes_of_the_normalised_column(values: list[object]) -> None:
+    """prepare numbers normalised values from the distinct raw ones; the codes must be what
+    factorizing the normalised column row by row gives, and so must a key's."""
+    import numpy as np
+    import pandas as pd
+
+    from identilink._table import _factorize, _transform
+    from identilink.config import Key
+    from identilink.normalize import normalize_column, normalize_name
+    from identilink.normalize._column import normalized_codes
+
+    series = pd.Series(values, dtype=object)
+    codes, uniques, report = normalized_codes(series, normalize_name, column="c", role="r")
+    column, report_of_column = normalize_column(series, normalize_name, column="c", role="r")
+    assert report == report_of_column
+    expected_codes, expected_uniques = _factorize(column)
+    assert codes.tolist() == expected_codes.tolist()
+    assert uniques.tolist() == expected_uniques.tolist()
+    key = Key(role="r", transform="first", arg=1)
+    f = _transform(key)
+    by_row = _factorize(np.array([None if v is None else f(v) for v in column], dtype=object))
+    table = Table(
+        np.arange(len(values)).astype(object), {"r": column}, [], codes={"r": (codes, uniques)}
+    )
+    assert table.key_codes(key).tolist() == by_row[0].tolist()
+    assert table.key_values(key).tolist() == by_row[1].tolist()
+
+
+@given(st.text(alphabet="0123456789 +-()٣²x", max_size=24))
+def test_digits_of_a_key_are_str_isdigit_digits(value: str) -> None:
+    from identilink._table import _digits
+
+    assert _digits(value) == "".join(c for c in value if c.isdigit())
+
+
+national = st.text(alphabet="0123456789", min_size=0, max_size=22) | st.sampled_from(
+    ["٠١٢", "12a", "0", "00", "1234567890123456789"]
+)
+
+
+@given(st.lists(national, min_size=1, max_size=12))
+def test_short_nsn_arithmetic_agrees_with_string_suffixes(numbers: list[str]) -> None:
+    """Proper suffixes by ``x mod 10**L``: leading zeros, 19+ digits and non-digits
+    included (those take the string path)."""
+    import numpy as np
+
+    from identilink._table import _factorize
+    from identilink.compare import _short_nsn
+    from identilink.config import Key
+
+    n = len(numbers)
+    phones = np.array([f"+{i}" for i in range(n)], dtype=object)
+    table = Table(np.arange(n).astype(object), {"phone": phones}, [])
+    # the national numbers stand in for what the nsn transform would make of the phones
+    table._codes[str(Key(role="phone", transform="nsn"))] = _factorize(
+        np.array(numbers, dtype=object)
+    )
+    a, b = (m.ravel().astype(np.int64) for m in np.meshgrid(np.arange(n), np.arange(n)))
+    got = _short_nsn(table, "phone", a, b).tolist()
+    want = [
+        numbers[i] != numbers[j]
+        and (numbers[i].endswith(numbers[j]) or numbers[j].endswith(numbers[i]))
+        for i, j in zip(a.tolist(), b.tolist(), strict=True)
+    ]
+    assert got == want

@@ -11,7 +11,7 @@ import pandas as pd
 
 from identilink.errors import NormalizationError
 
-__all__ = ["ColumnReport", "normalize_column"]
+__all__ = ["ColumnReport", "normalize_column", "normalized_codes"]
 
 _MAX_EXAMPLES = 5
 
@@ -58,6 +58,33 @@ def normalize_column(
     ``None`` for the rest (which ``func`` then handles, with its reasons).
     Returns an object array of normalised strings (``None`` for null or invalid) and a report.
     """
+    codes, uniques, report = normalized_codes(values, func, column=column, role=role, quick=quick)
+    return decode(codes, uniques), report
+
+
+def decode(
+    codes: npt.NDArray[np.int64], uniques: npt.NDArray[np.object_]
+) -> npt.NDArray[np.object_]:
+    """The values the codes stand for, ``None`` for code ``-1``."""
+    lookup = np.empty(len(uniques) + 1, dtype=object)
+    lookup[:-1] = uniques
+    lookup[-1] = None  # code -1 picks it
+    out: npt.NDArray[np.object_] = lookup[codes]
+    return out
+
+
+def normalized_codes(
+    values: pd.Series,
+    func: Callable[[object], str],
+    /,
+    *,
+    column: str,
+    role: str,
+    quick: Callable[[object], str | None] | None = None,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_], ColumnReport]:
+    """:func:`normalize_column` as integer codes (``-1`` for null or invalid) and the
+    distinct normalised values, numbered in order of first appearance: what
+    ``pd.factorize`` of the normalised column gives, without a pass over every row."""
     examples: list[tuple[str, str]] = []
     n_nested = 0
     try:
@@ -70,12 +97,14 @@ def normalize_column(
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
     mapped: list[str | None] = []
     invalid_codes: list[int] = []
+    blank_codes: list[int] = []
     for i, raw in enumerate(uniques):
         if quick is not None and (done := quick(raw)) is not None:
             mapped.append(done)
             continue
         if _is_blank(raw):
             mapped.append(None)
+            blank_codes.append(i)
             continue
         try:
             mapped.append(func(raw))
@@ -84,13 +113,8 @@ def normalize_column(
             invalid_codes.append(i)
             if len(examples) < _MAX_EXAMPLES:
                 examples.append((str(raw)[:200], exc.reason))
-    lookup = np.empty(len(mapped) + 1, dtype=object)
-    lookup[:-1] = mapped
-    lookup[-1] = None
-    out: npt.NDArray[np.object_] = lookup[codes]  # code -1 picks the trailing None
     n_invalid = int(np.isin(codes, invalid_codes).sum()) if invalid_codes else 0
     n_invalid += n_nested
-    blank_codes = [i for i, raw in enumerate(uniques) if _is_blank(raw)]
     n_blank = int(np.isin(codes, blank_codes).sum()) if blank_codes else 0
     report = ColumnReport(
         column=column,
@@ -100,4 +124,8 @@ def normalize_column(
         n_invalid=n_invalid,
         examples=tuple(examples),
     )
-    return out, report
+    # number the normalised values (few: one per distinct raw value) and map every row
+    # through them; raw values come in order of first appearance, so do these
+    out_codes, out_uniques = pd.factorize(np.array([*mapped, None], dtype=object))
+    out_codes = out_codes.astype(np.int64, copy=False)  # the trailing None is code -1
+    return out_codes[codes], np.asarray(out_uniques, dtype=object), report
