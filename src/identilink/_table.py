@@ -6,6 +6,7 @@ normalised values, so each distinct string is handled once.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import warnings
 from collections.abc import Callable, Mapping
@@ -233,15 +234,13 @@ class Table:
         return self._memoised(("shared", role, other), compute)
 
     def days(self, role: str) -> npt.NDArray[np.float64]:
-        """ISO dates of ``role`` as days since the epoch (NaN for null)."""
+        """ISO dates of ``role`` as day numbers (NaN for null or not a date)."""
 
         def compute() -> npt.NDArray[np.float64]:
             codes, uniques = self.codes(role)
-            parsed = pd.to_datetime(
-                pd.Series(uniques, dtype=object), errors="coerce", format="ISO8601"
-            )
-            day = (parsed - pd.Timestamp("1970-01-01")).dt.days.to_numpy(dtype=np.float64)
-            return np.asarray(np.append(day, np.nan)[codes], dtype=np.float64)
+            # per distinct value, as the reference does: pandas' timestamps end in 2262
+            day = np.array([_ordinal(u) for u in uniques] + [np.nan], dtype=np.float64)
+            return np.asarray(day[codes], dtype=np.float64)
 
         return self._memoised(("days", role, ""), compute)
 
@@ -262,6 +261,14 @@ class Table:
         present = codes[codes >= 0]
         counts = np.bincount(present, minlength=len(uniques)).astype(np.float64)
         return counts / max(len(present), 1)
+
+
+def _ordinal(value: object) -> float:
+    """Days of an ISO date since 0001-01-01, NaN for anything else."""
+    try:
+        return float(dt.date.fromisoformat(str(value)).toordinal())
+    except ValueError:
+        return np.nan
 
 
 def _check_ids(ids: pd.Series, where: str) -> None:

@@ -222,3 +222,47 @@ def test_short_nsn_arithmetic_agrees_with_string_suffixes(numbers: list[str]) ->
         for i, j in zip(a.tolist(), b.tolist(), strict=True)
     ]
     assert got == want
+
+
+# -- the character-count bound before string metrics ---------------------------------------
+
+short_text = st.text(alphabet="abcdeab 0-é\u0301", max_size=12) | st.text(max_size=8)
+
+
+@given(
+    st.lists(short_text.filter(bool), min_size=2, max_size=12, unique=True),
+    st.sampled_from(
+        [
+            ("levenshtein", 1.0),
+            ("levenshtein", 2.0),
+            ("damerau_levenshtein", 1.0),
+            ("jaro_winkler", 0.8),
+            ("jaro_winkler", 0.92),
+            ("jaro", 0.85),
+        ]
+    ),
+)
+@example(["martha", "marhta"], ("jaro_winkler", 0.95))
+@example(["ab", "ba"], ("damerau_levenshtein", 1.0))
+def test_character_count_bound_never_rules_out_a_pair_that_passes(
+    values: list[str], metric: tuple[str, float]
+) -> None:
+    """A pair the bound rules out must fail the threshold when scored; and the filtered
+    scores leave every level where rapidfuzz's own scores would."""
+    import numpy as np
+
+    from identilink.compare import SCORERS, _may_reach, _metric_scores, _passes, _profile
+
+    kind, cutoff = metric
+    uniques = np.array(values, dtype=object)
+    n = len(values)
+    lo, hi = (m.ravel().astype(np.int64) for m in np.meshgrid(np.arange(n), np.arange(n)))
+    profile = _profile(uniques)
+    may = _may_reach(profile, kind, cutoff, lo, hi)
+    for i, j, m in zip(lo.tolist(), hi.tolist(), may.tolist(), strict=True):
+        if not m:
+            assert not _passes(kind, SCORERS[kind][0](values[i], values[j]), cutoff)
+    codes = np.arange(n, dtype=np.int64)
+    plain = _metric_scores(kind, codes, uniques, lo, hi, cutoff)
+    bounded = _metric_scores(kind, codes, uniques, lo, hi, cutoff, profile)
+    assert _passes(kind, plain, cutoff).tolist() == _passes(kind, bounded, cutoff).tolist()
