@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import jellyfish
@@ -32,6 +32,7 @@ from identilink.normalize import (
     normalize_street,
     normalize_text,
 )
+from identilink.normalize._bulk import bulk_emails, bulk_phones, bulk_streets
 from identilink.normalize._column import decode, normalized_codes
 from identilink.normalize.blocklist import blocked_reason
 from identilink.normalize.email import quick_normalized
@@ -92,6 +93,20 @@ def quick_normalizer_for(role: str, settings: Settings) -> Callable[[object], st
     if role == "phone":
         region = settings.default_region
         return lambda v: quick_e164(v, region)
+    return None
+
+
+def _bulk_normalizer_for(
+    role: str, settings: Settings
+) -> Callable[[Strings], Sequence[str | None]] | None:
+    """The whole-column fast path of a role's normaliser, if it has one."""
+    if role == "email":
+        return bulk_emails
+    if role == "phone":
+        region = settings.default_region
+        return lambda values: bulk_phones(values, region)
+    if role == "street":
+        return bulk_streets
     return None
 
 
@@ -320,7 +335,12 @@ def prepare(
         func = normalizer_for(role, settings)
         series = pd.concat([f[column] for f in frames], ignore_index=True)
         role_codes, uniques, report = normalized_codes(
-            series, func, column=column, role=role, quick=quick_normalizer_for(role, settings)
+            series,
+            func,
+            column=column,
+            role=role,
+            quick=quick_normalizer_for(role, settings),
+            bulk=_bulk_normalizer_for(role, settings),
         )
         reports.append(report)
         if report.n_null + report.n_invalid == report.n_values:

@@ -266,3 +266,65 @@ def test_character_count_bound_never_rules_out_a_pair_that_passes(
     plain = _metric_scores(kind, codes, uniques, lo, hi, cutoff)
     bounded = _metric_scores(kind, codes, uniques, lo, hi, cutoff, profile)
     assert _passes(kind, plain, cutoff).tolist() == _passes(kind, bounded, cutoff).tolist()
+
+
+# -- whole-column fast paths (Arrow kernels) -----------------------------------------------
+
+street_text = st.text(alphabet="abcXYZ 0159'`_.-,#/&\t\x1c é’", max_size=24) | st.sampled_from(
+    ["12 High Street", "O'Neil  Road_x", "", "--", "5 West   Ave.", "  North  Rd  ", "Café St"]
+)
+phone_text = st.text(alphabet="0123456789 ().+-\t٣x", max_size=20) | numbers
+
+
+def _printable(value: object) -> bool:
+    return isinstance(value, str) and value.isascii() and value.isprintable()
+
+
+def _column(values: list[object]):
+    import numpy as np
+
+    column = np.empty(len(values), dtype=object)
+    column[:] = values
+    return column
+
+
+@given(st.lists(addresses | placeholders | st.integers(), max_size=20))
+@example(["Jane.Doe@Example.COM", " a@b.com", "ab@c.io", "a@b.onion", "x@a--b.com"])
+def test_bulk_emails_agree_with_the_quick_path(values: list[object]) -> None:
+    from identilink.normalize._bulk import bulk_emails
+
+    for value, bulk in zip(values, bulk_emails(_column(values)), strict=True):
+        quick = quick_normalized(value)
+        if bulk is not None or (_printable(value) and value == value.strip()):
+            assert bulk == quick  # decided: the same; printable and trimmed: decided too
+
+
+@given(
+    st.lists(phone_text | st.integers(), max_size=20),
+    st.sampled_from(["US", "CA", "GB"]),
+)
+@example(["(201) 555-0123", "+1 415 270 4859", "415 270 4859", "000-000-0000"], "GB")
+def test_bulk_phones_agree_with_the_quick_path(values: list[object], region: str) -> None:
+    from identilink.normalize._bulk import bulk_phones
+
+    for value, bulk in zip(values, bulk_phones(_column(values), region), strict=True):
+        if bulk is not None or _printable(value):
+            assert bulk == quick_e164(value, region)
+
+
+@given(st.lists(street_text | st.integers(), max_size=20))
+def test_bulk_streets_agree_with_the_normaliser(values: list[object]) -> None:
+    """Decided values are exactly normalize_street's; undecided ones are left to it."""
+    from identilink.normalize import normalize_street
+    from identilink.normalize._bulk import bulk_streets
+
+    for value, bulk in zip(values, bulk_streets(_column(values)), strict=True):
+        if bulk is not None:
+            assert bulk == normalize_street(value)
+        elif _printable(value):
+            # printable ASCII is only left undecided when the normaliser rejects it
+            try:
+                normalize_street(value)
+            except NormalizationError:
+                continue
+            raise AssertionError(f"{value!r} left undecided")
