@@ -242,11 +242,14 @@ class Table:
     def shared_codes(self, role: str, other: str) -> tuple[Codes, Codes]:
         """Codes of two roles over one vocabulary, so values can be compared crosswise."""
 
+        first, second = sorted((role, other))  # one factorization serves both orders
+
         def compute() -> tuple[Codes, Codes]:
-            codes, _ = _factorize(np.concatenate([self.values[role], self.values[other]]))
+            codes, _ = _factorize(np.concatenate([self.values[first], self.values[second]]))
             return codes[: self.n], codes[self.n :]
 
-        return self._memoised(("shared", role, other), compute)
+        codes = self._memoised(("shared", first, second), compute)
+        return codes if role == first else (codes[1], codes[0])
 
     def days(self, role: str) -> npt.NDArray[np.float64]:
         """ISO dates of ``role`` as day numbers (NaN for null or not a date)."""

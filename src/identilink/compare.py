@@ -216,7 +216,7 @@ def _may_reach(
     return out
 
 
-_FILTER_CHUNK = 500_000
+_FILTER_CHUNK = 100_000
 
 
 def _mostly_repeated(packed: Index) -> bool:
@@ -372,7 +372,7 @@ def gammas(table: Table, comparisons: Sequence[Comparison], a: Index, b: Index, 
     return out
 
 
-_PAIR_CHUNK = 1_000_000
+_PAIR_CHUNK = 500_000
 _PARALLEL_PAIRS = 200_000
 
 
