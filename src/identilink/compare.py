@@ -2,8 +2,9 @@
 
 Gamma values: ``0`` is the first (most similar) level, ``len(levels)`` the else level and
 ``-1`` null (either value missing). :func:`gammas` is the vectorised engine: string metrics
-run in bulk through rapidfuzz's ``cpdist`` once per *distinct* pair of values;
-:func:`reference_gamma` is the slow per-pair oracle the tests hold it to.
+run in bulk through rapidfuzz's ``cpdist`` (once per *distinct* pair of values where those
+repeat), after a bound from character counts has ruled out the pairs that cannot reach any
+level; :func:`reference_gamma` is the slow per-pair oracle the tests hold it to.
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ from identilink._pipeline import _SIDES, _coerce_settings, _resolve_settings, se
 from identilink._table import (
     IdentilinkWarning,
     Table,
+    _bulk_normalizer_for,
     _transform,
     normalizer_for,
     quick_normalizer_for,
@@ -48,7 +49,7 @@ from identilink.errors import (
 )
 from identilink.golden import golden_records
 from identilink.model import _FLOOR, FellegiSunterModel, fit, sample_pairs, total_pairs
-from identilink.normalize._column import normalize_column
+from identilink.normalize._column import decode, normalized_codes
 
 __all__ = [
     "SparkEngine",
@@ -936,13 +937,15 @@ def _normaliser(
             batch = batch.reset_index(drop=True)
             out: dict[str, Any] = {"_id": batch["_id"]}
             for role, column in roles.items():
-                out[role], _ = normalize_column(
+                codes, uniques, _ = normalized_codes(
                     batch[f"_c_{role}"],
                     normalizer_for(role, settings),
                     column=column,
                     role=role,
                     quick=quick_normalizer_for(role, settings),
+                    bulk=_bulk_normalizer_for(role, settings),
                 )
+                out[role] = decode(codes, uniques)
             for name, key in keys.items():
                 f = transforms[name]
                 values = out[key.role]
