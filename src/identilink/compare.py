@@ -61,6 +61,7 @@ def _metric_scores(
     b: Index,
     cutoff: float,
     profile: _Profile | None = None,
+    repeated: bool | None = None,
 ) -> npt.NDArray[np.float64]:
     """``kind`` scores of ``uniques[codes[a]]`` vs ``uniques[codes[b]]`` (all non-null).
 
@@ -68,15 +69,17 @@ def _metric_scores(
     on pairs that cannot reach it (they score 0, or cutoff + 1 for distances), which no level
     can tell apart from their true score. With the values' ``profile`` (:func:`_profile`),
     pairs whose character counts already rule the cutoff out get that score without
-    rapidfuzz.
+    rapidfuzz. ``repeated`` says whether to score distinct pairs of values once (``None``:
+    judge from these pairs, :func:`_mostly_repeated`).
     """
     ca, cb = codes[a], codes[b]
     lo, hi = np.minimum(ca, cb), np.maximum(ca, cb)
     width = np.int64(len(uniques))
-    packed = lo * width + hi
     inverse: npt.NDArray[np.intp] | None = None
-    if _mostly_repeated(packed):  # score each distinct pair of values once
-        inverse, distinct = pd.factorize(packed)
+    if repeated is None:
+        repeated = _mostly_repeated(lo * width + hi)
+    if repeated:  # score each distinct pair of values once
+        inverse, distinct = pd.factorize(lo * width + hi)
         lo, hi = distinct // width, distinct % width
     # else scoring every pair costs less than finding the distinct ones (measured: 1.5x)
     is_similarity = SCORERS[kind][2]
@@ -341,7 +344,17 @@ def _level_hits(
             if kind in _FILTERED
             else None
         )
-        cache[kind][rows] = _metric_scores(kind, codes, uniques, a, b, loosest, profile)
+        # whether value pairs repeat is judged on a comparison's first chunk of pairs, once
+        # (a sample's distinct count cost 10 ms a chunk)
+        repeated = table._memoised(
+            ("repeated", role, kind),
+            lambda: _mostly_repeated(
+                np.minimum(codes[a], codes[b]) * len(uniques) + np.maximum(codes[a], codes[b])
+            ),
+        )
+        cache[kind][rows] = _metric_scores(
+            kind, codes, uniques, a, b, loosest, profile, repeated=repeated
+        )
     return _passes(kind, cache[kind][rows], level.threshold)
 
 
