@@ -83,7 +83,7 @@ def _combined_codes(table: Table, rule: BlockingRule) -> Index:
 def _groups(codes: Index) -> tuple[Index, Index, Index]:
     """Sorted record order, group starts and group sizes over non-null codes."""
     valid = np.flatnonzero(codes >= 0)
-    order = valid[np.argsort(codes[valid], kind="stable")]
+    order = valid[_stable_order(codes[valid])]
     sorted_codes = codes[order]
     if len(sorted_codes) == 0:
         empty = np.zeros(0, dtype=np.int64)
@@ -126,6 +126,19 @@ def pairs_within(
     return lo, hi, oversized
 
 
+def _stable_order(values: Index) -> Index:
+    """``np.argsort(values, kind="stable")`` for non-negative integers: each value with its
+    position in the low bits, sorted by numpy's vectorised sort (several times faster than a
+    stable argsort), where both fit in 62 bits."""
+    n = len(values)
+    bits = max(1, n.bit_length())
+    if n == 0 or int(values.max()) >= 1 << (62 - bits):
+        return np.argsort(values, kind="stable")
+    keyed = (values.astype(np.int64) << bits) | np.arange(n, dtype=np.int64)
+    keyed.sort()
+    return keyed & ((1 << bits) - 1)
+
+
 def _ranks(sizes: Index) -> Index:
     """``[0..s0-1, 0..s1-1, ...]`` for group sizes ``s``."""
     total = int(sizes.sum())
@@ -147,7 +160,7 @@ def pairs_between(
         big = (count_left + count_right) > max_block_size
         oversized = np.flatnonzero(big & (count_left > 0) & (count_right > 0)).astype(np.int64)
         allowed = ~big
-    right_order = right[np.argsort(codes[right], kind="stable")]
+    right_order = right[_stable_order(codes[right])]
     right_start = np.cumsum(count_right) - count_right
     left = left[allowed[codes[left]]]
     reps = count_right[codes[left]]
@@ -410,16 +423,31 @@ def block(
             )
         parts.append(a * n + b)
         stats.append({"rule": str(rule), "pairs": len(parts[-1])})
-    # One sort for all rules: each pair once, credited to the first rule that made it.
-    everything = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-    seen, first = np.unique(everything, return_index=True)
-    offsets = np.cumsum([0] + [len(p) for p in parts])
-    owner = np.searchsorted(offsets, first, side="right") - 1
+    seen, owner = _first_rule(parts, int(n))
     new_pairs = np.bincount(owner, minlength=len(parts)).astype(np.int64)
     frame = pd.DataFrame(stats, columns=["rule", "pairs"])
     frame["new_pairs"] = new_pairs[: len(parts)]
     frame["cumulative_pairs"] = frame["new_pairs"].cumsum()
     return BlockingResult(left=seen // n, right=seen % n, rule_stats=frame, oversized=oversized)
+
+
+def _first_rule(parts: list[Index], n: int) -> tuple[Index, Index]:
+    """The distinct packed pairs of all rules, sorted, and for each the first rule (index
+    into ``parts``) that made it: one sort of every pair with its rule in the low bits."""
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    bits = max(1, len(parts).bit_length())
+    if n * n >= 1 << (62 - bits):  # too many records to share 62 bits: sort with positions
+        everything = np.concatenate(parts)
+        seen, first = np.unique(everything, return_index=True)
+        offsets = np.cumsum([0] + [len(p) for p in parts])
+        return seen, np.searchsorted(offsets, first, side="right") - 1
+    keyed = np.concatenate([(p << bits) | i for i, p in enumerate(parts)])
+    keyed.sort()  # numpy's vectorised sort: a pair's first rule sorts first
+    pair = keyed >> bits
+    start = np.ones(len(pair), dtype=bool)
+    start[1:] = pair[1:] != pair[:-1]
+    return pair[start], keyed[start] & ((1 << bits) - 1)
 
 
 def count_pairs(table: Table, rules: Sequence[BlockingRule], /) -> pd.DataFrame:
