@@ -241,7 +241,7 @@ def _run(
             which_rule, rule_names = _must_link(table, settings, a, b)
             probability = np.where(which_rule != 0, 1.0, probability)
             matched = probability >= settings.threshold
-            table.drop_caches()  # codes of roles and keys: not needed from here on
+            table.drop_caches(keep_roles=True)  # keys' codes: not needed from here on
         with timer.stage("clustering"), bar.stage("clustering"):
             labels = components(table.n, a[matched], b[matched])
             first = np.unique(labels, return_index=True)[1]
@@ -262,7 +262,15 @@ def _run(
                 if len(frames) == 1
                 else pd.concat([f[list(roles.values())] for f in frames], ignore_index=True)
             )
-            golden = golden_records(original, table.values, roles, labels, cluster_ids, display)
+            golden = golden_records(
+                original,
+                table.values,
+                roles,
+                labels,
+                cluster_ids,
+                display,
+                codes=lambda role: table.codes(role)[0],
+            )
     pair_columns: dict[str, object] = {
         "left_id": table.ids[a],
         "right_id": table.ids[b],

@@ -185,10 +185,13 @@ class Table:
         # long-lived process alive
         self._memo: dict[tuple[str, str, str], Any] = {}
 
-    def drop_caches(self) -> None:
+    def drop_caches(self, *, keep_roles: bool = False) -> None:
         """Forget the codes computed so far (they are recomputed on demand): a run frees
-        them before it builds its results."""
+        them before it builds its results, keeping the roles' own (``keep_roles``), which
+        golden records use."""
+        kept = {r: self._codes[r] for r in self.values if r in self._codes} if keep_roles else {}
         self._codes.clear()
+        self._codes.update(kept)
         self._rule_codes.clear()
         self._memo.clear()
 

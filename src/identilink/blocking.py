@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from identilink._sort import stable_order
 from identilink._table import IdentilinkWarning, Table
 from identilink.config import BlockingRule, Key
 from identilink.errors import ConfigurationError
@@ -83,7 +84,7 @@ def _combined_codes(table: Table, rule: BlockingRule) -> Index:
 def _groups(codes: Index) -> tuple[Index, Index, Index]:
     """Sorted record order, group starts and group sizes over non-null codes."""
     valid = np.flatnonzero(codes >= 0)
-    order = valid[_stable_order(codes[valid])]
+    order = valid[stable_order(codes[valid])]
     sorted_codes = codes[order]
     if len(sorted_codes) == 0:
         empty = np.zeros(0, dtype=np.int64)
@@ -126,19 +127,6 @@ def pairs_within(
     return lo, hi, oversized
 
 
-def _stable_order(values: Index) -> Index:
-    """``np.argsort(values, kind="stable")`` for non-negative integers: each value with its
-    position in the low bits, sorted by numpy's vectorised sort (several times faster than a
-    stable argsort), where both fit in 62 bits."""
-    n = len(values)
-    bits = max(1, n.bit_length())
-    if n == 0 or int(values.max()) >= 1 << (62 - bits):
-        return np.argsort(values, kind="stable")
-    keyed = (values.astype(np.int64) << bits) | np.arange(n, dtype=np.int64)
-    keyed.sort()
-    return keyed & ((1 << bits) - 1)
-
-
 def _ranks(sizes: Index) -> Index:
     """``[0..s0-1, 0..s1-1, ...]`` for group sizes ``s``."""
     total = int(sizes.sum())
@@ -160,7 +148,7 @@ def pairs_between(
         big = (count_left + count_right) > max_block_size
         oversized = np.flatnonzero(big & (count_left > 0) & (count_right > 0)).astype(np.int64)
         allowed = ~big
-    right_order = right[_stable_order(codes[right])]
+    right_order = right[stable_order(codes[right])]
     right_start = np.cumsum(count_right) - count_right
     left = left[allowed[codes[left]]]
     reps = count_right[codes[left]]

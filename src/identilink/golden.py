@@ -8,12 +8,14 @@ to the earliest record. The value written is the original one, as the chosen rec
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+
+from identilink._sort import stable_order
 
 __all__ = ["golden_records"]
 
@@ -25,10 +27,13 @@ def golden_records(
     labels: npt.NDArray[np.int64],
     cluster_ids: npt.NDArray[np.object_],
     record_ids: npt.NDArray[np.object_],
+    codes: Callable[[str], npt.NDArray[np.int64]] | None = None,
 ) -> pd.DataFrame:
     """Golden record per cluster (``labels`` index ``cluster_ids``) over the role columns.
 
-    ``original`` holds the input rows in table order; ``normalized`` the role values.
+    ``original`` holds the input rows in table order; ``normalized`` the role values;
+    ``codes``, where given, a role's integer codes of them (-1 for null: what
+    ``pd.factorize`` gives, already at hand in a prepared table).
     """
     n_clusters = len(cluster_ids)
     sizes = np.bincount(labels, minlength=n_clusters)
@@ -40,15 +45,18 @@ def golden_records(
     for role, column in roles.items():
         if role not in normalized:
             continue
-        codes, _ = pd.factorize(normalized[role], use_na_sentinel=True)
+        if codes is None:
+            role_codes, _ = pd.factorize(normalized[role], use_na_sentinel=True)
+        else:
+            role_codes = codes(role)
         chosen = np.full(n_clusters, -1, dtype=np.int64)
-        single = np.flatnonzero(alone & (codes >= 0))
+        single = np.flatnonzero(alone & (role_codes >= 0))
         chosen[labels[single]] = single
-        present = np.flatnonzero(~alone & (codes >= 0))
+        present = np.flatnonzero(~alone & (role_codes >= 0))
         if len(present):
             cluster = labels[present].astype(np.int64)
             # how many records of the cluster share each record's value (hashing, no sort)
-            packed = cluster * (int(codes.max()) + 1) + codes[present]
+            packed = cluster * (int(role_codes.max()) + 1) + role_codes[present]
             inverse, distinct = pd.factorize(packed)
             freq = np.bincount(inverse, minlength=len(distinct))[inverse]
             # per cluster: the most frequent value, then the most complete record, then the
@@ -78,5 +86,5 @@ def _order(
     f, c = int(freq.max()) + 1, int(completeness.max()) + 1
     if (int(cluster.max()) + 1) * f * c < 2**62:
         key = (cluster * f + (f - 1 - freq)) * c + (c - 1 - completeness)
-        return np.argsort(key, kind="stable")
+        return stable_order(key)
     return np.lexsort((np.arange(len(cluster)), -completeness, -freq, cluster))
