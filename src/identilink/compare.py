@@ -61,7 +61,7 @@ def _metric_scores(
     b: Index,
     cutoff: float,
     profile: _Profile | None = None,
-    repeated: bool | None = None,
+    repeated: bool = False,
 ) -> npt.NDArray[np.float64]:
     """``kind`` scores of ``uniques[codes[a]]`` vs ``uniques[codes[b]]`` (all non-null).
 
@@ -69,15 +69,13 @@ def _metric_scores(
     on pairs that cannot reach it (they score 0, or cutoff + 1 for distances), which no level
     can tell apart from their true score. With the values' ``profile`` (:func:`_profile`),
     pairs whose character counts already rule the cutoff out get that score without
-    rapidfuzz. ``repeated`` says whether to score distinct pairs of values once (``None``:
-    judge from these pairs, :func:`_mostly_repeated`).
+    rapidfuzz. ``repeated``: score each distinct pair of values once (the caller judges
+    whether they repeat enough, :func:`_mostly_repeated`).
     """
     ca, cb = codes[a], codes[b]
     lo, hi = np.minimum(ca, cb), np.maximum(ca, cb)
     width = np.int64(len(uniques))
     inverse: npt.NDArray[np.intp] | None = None
-    if repeated is None:
-        repeated = _mostly_repeated(lo * width + hi)
     if repeated:  # score each distinct pair of values once
         inverse, distinct = pd.factorize(lo * width + hi)
         lo, hi = distinct // width, distinct % width

@@ -49,7 +49,7 @@ from identilink.errors import (
 )
 from identilink.golden import golden_records
 from identilink.model import _FLOOR, FellegiSunterModel, fit, sample_pairs, total_pairs
-from identilink.normalize._column import decode, normalized_codes
+from identilink.normalize._column import normalize_column
 
 __all__ = [
     "SparkEngine",
@@ -937,7 +937,7 @@ def _normaliser(
             batch = batch.reset_index(drop=True)
             out: dict[str, Any] = {"_id": batch["_id"]}
             for role, column in roles.items():
-                codes, uniques, _ = normalized_codes(
+                out[role], _ = normalize_column(
                     batch[f"_c_{role}"],
                     normalizer_for(role, settings),
                     column=column,
@@ -945,7 +945,6 @@ def _normaliser(
                     quick=quick_normalizer_for(role, settings),
                     bulk=_bulk_normalizer_for(role, settings),
                 )
-                out[role] = decode(codes, uniques)
             for name, key in keys.items():
                 f = transforms[name]
                 values = out[key.role]

@@ -51,15 +51,19 @@ def normalize_column(
     column: str,
     role: str,
     quick: Callable[[object], str | None] | None = None,
+    bulk: Callable[[npt.NDArray[np.object_]], Sequence[str | None]] | None = None,
 ) -> tuple[npt.NDArray[np.object_], ColumnReport]:
     """Normalise every value of ``values``; invalid ones become ``None`` and are counted.
 
     ``func`` runs once per distinct non-null value, so repeated values cost nothing.
     ``quick``, where given, is tried first: the same answer as ``func`` for the common case,
-    ``None`` for the rest (which ``func`` then handles, with its reasons).
+    ``None`` for the rest (which ``func`` then handles, with its reasons); ``bulk`` as in
+    :func:`normalized_codes`.
     Returns an object array of normalised strings (``None`` for null or invalid) and a report.
     """
-    codes, uniques, report = normalized_codes(values, func, column=column, role=role, quick=quick)
+    codes, uniques, report = normalized_codes(
+        values, func, column=column, role=role, quick=quick, bulk=bulk
+    )
     return decode(codes, uniques), report
 
 
