@@ -43,9 +43,14 @@ def _strings(values: Values) -> tuple[npt.NDArray[np.intp], pa.StringArray] | No
     return at[keep], text.filter(pa.array(keep))
 
 
+def _mask(ok: pa.Array) -> npt.NDArray[np.bool_]:
+    """A boolean Arrow array as numpy, null as ``False``."""
+    return np.asarray(pc.fill_null(ok, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def _scatter(n: int, at: npt.NDArray[np.intp], ok: pa.Array, out: pa.Array) -> Decided:
     result: Decided = [None] * n
-    keep = ok.to_numpy(zero_copy_only=False).astype(bool)
+    keep = _mask(ok)
     for i, v in zip(at[keep].tolist(), out.filter(pa.array(keep)).to_pylist(), strict=True):
         result[i] = v
     return result
@@ -84,7 +89,7 @@ def bulk_emails(values: Values) -> Decided:
     ok = pc.and_(ok, pc.invert(pc.match_substring(domain, "--")))
     ok = pc.and_(ok, pc.invert(pc.is_in(tld, value_set=pa.array(sorted(_SPECIAL_USE)))))
     ok = pc.and_(ok, pc.invert(placeholder))
-    return _scatter(len(values), at, pc.fill_null(ok, False), lower)
+    return _scatter(len(values), at, ok, lower)
 
 
 # -- phone ----------------------------------------------------------------------------------
@@ -108,7 +113,8 @@ def bulk_phones(values: Values, region: str) -> Decided:
     )
     if region not in NANP_REGIONS:
         ok = pc.and_(ok, pc.match_substring_regex(text, r"^ *\+1"))
-    at, text = at[_mask(ok)], text.filter(pc.fill_null(ok, False))
+    keep = _mask(ok)
+    at, text = at[keep], text.filter(pa.array(keep))
     if len(text) == 0:
         return [None] * len(values)
     groups = pc.extract_regex(text, _NANP)
@@ -126,10 +132,6 @@ def bulk_phones(values: Values, region: str) -> Decided:
     good = pa.array(~(repeated | sequential | fictional))
     e164 = pc.binary_join_element_wise("+1", national, "")
     return _scatter(len(values), at, good, e164)
-
-
-def _mask(ok: pa.Array) -> npt.NDArray[np.bool_]:
-    return np.asarray(pc.fill_null(ok, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _digit_matrix(national: pa.StringArray) -> npt.NDArray[np.uint8]:
