@@ -10,10 +10,11 @@ Sunter score record pairs, with the prior set by how common the name is:
   surname; a first name that matches only through a typo uses the share of names that close;
   an account that gives only a first name joins through its username, ``janedo``: the first
   name, then the start of the surname, so ``f(doe)`` becomes the share of surnames starting
-  so). Against them stands how often one person has another customer of that name. Both come
-  from how people show up here, measured on names so rare that each is one person's (no
-  labels needed): the share ``h`` of people with no *anchor* (a customer with two or more
-  e-mails and phones, a CRM contact say), the customers ``c`` such a person has, the
+  so; a caller-id name that gives the initial only, ``DOE J``, uses the share of given names
+  with that initial). Against them stands how often one person has another customer of that
+  name. Both come from how people show up here, measured on names so rare that each is one
+  person's (no labels needed): the share ``h`` of people with no *anchor* (a customer with
+  two or more e-mails and phones, a CRM contact say), the customers ``c`` such a person has, the
   customers without an anchor ``s`` and the further anchors ``d`` a person with one has. A
   person with an anchor is a visible candidate (a rival, below), so the strangers a customer
   might belong to unseen are the ``λ·h`` people without one. Prior odds, by how many of the
@@ -74,6 +75,8 @@ class _Profile:
     names: set[tuple[str, str, str]] = attrs.field(factory=set)
     #: (canonical, as written) given names of fragments that give no surname
     firsts: set[tuple[str, str]] = attrs.field(factory=set)
+    #: (initial, surname) of fragments that give only the given name's initial (``DOE J``)
+    initials: set[tuple[str, str]] = attrs.field(factory=set)
     #: the letters of usernames
     handles: set[str] = attrs.field(factory=set)
     street: set[str] = attrs.field(factory=set)
@@ -97,6 +100,8 @@ class _Profile:
         first, last = a.get("first_name"), a.get("last_name")
         if first and last and len(first) > 1 and len(last) > 1:
             self.names.add((canonical_given_name(first), first, last))
+        elif first and last and len(last) > 1:
+            self.initials.add((first, last))
         elif len(tokens := (a.get("full_name") or "").split()) == 1 and len(tokens[0]) > 1:
             self.firsts.add((canonical_given_name(tokens[0]), tokens[0]))
         for handle in fragment.values("handle"):
@@ -148,6 +153,7 @@ class _Model:
 
     named: int
     first_share: dict[str, float]
+    initial_share: dict[str, float]
     last_share: dict[str, float]
     prefix_share: dict[str, float]
     exact_m: float
@@ -219,6 +225,15 @@ class _Model:
                 candidate = (prior + math.log(given[1]), f"{ca} {la}")
                 best = candidate if best is None else max(best, candidate)
         for one, other in ((a, b), (b, a)):
+            for initial, li in one.initials:
+                for cb, rb, lb in other.names:
+                    if lb == li and initial in (cb[0], rb[0]):
+                        share = self.initial_share.get(initial, 0.0)
+                        prior = self.prior(share, self.last_share.get(lb, 0.0), *kinds)
+                        # one person's two fragments: the initial is kept unless mistyped
+                        score = prior + math.log(self.exact_m + self.fuzzy_m)
+                        candidate = (score, f"{cb} {lb} as {initial} {lb}")
+                        best = candidate if best is None else max(best, candidate)
             for cf, rf in one.firsts:
                 for handle in one.handles:
                     for rest in _rests(handle, cf, rf):
@@ -253,6 +268,9 @@ def _measure(
     for (first, last), n in names.items():
         firsts[first] += n
         lasts[last] += n
+    initials: Counter[str] = Counter()
+    for first, n in firsts.items():
+        initials[first[0]] += n
     prefixes: Counter[str] = Counter()
     for last, n in lasts.items():
         for k in range(1, len(last) + 1):
@@ -320,8 +338,9 @@ def _measure(
         u = (u_counts[level] + 0.5) / (u_seen[kind] + 1)
         weights[level] = math.log(m / u)
     return _Model(
-        named=sum(1 for p in profiles.values() if p.names or p.firsts),
+        named=sum(1 for p in profiles.values() if p.names or p.firsts or p.initials),
         first_share=share(firsts),
+        initial_share=share(initials),
         last_share=share(lasts),
         prefix_share=share(prefixes),
         exact_m=(same + 0.5) / (same + fuzzy + apart + 1),
@@ -342,23 +361,72 @@ class _Rates:
 
 def _rates(model: _Model, profiles: dict[int, _Profile]) -> _Rates:
     """The rates, measured on names so rare (fewer than ``_RARE`` other holders expected)
-    that their customers are one person. A name with a close spelling of the same surname
-    beside it (``aarno`` and ``aaron``) is left out: one person's customers split by a typo
-    would count as two people, an anchor without satellites and satellites without one."""
-    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    that their customers are one person. Spellings close to a rare name (a typo of the given
+    name, ``jrery`` beside ``jerry``, or of the surname, ``wison`` beside ``wilson``) are that
+    person too: counted apart, one person's customers split by a typo would count as two
+    people, an anchor without satellites and satellites without one (measured on generated
+    data that halved the satellites and made the rates' links under-confident). A name close
+    to a common one is left out, as the common one is."""
+    groups: dict[tuple[str, str], set[int]] = defaultdict(set)
+    written: dict[tuple[str, str], set[str]] = defaultdict(set)
     for key, p in profiles.items():
-        for canonical, _, last in p.names:
-            groups[(canonical, last)].append(key)
-    firsts_of: dict[str, list[str]] = defaultdict(list)
-    for first, last in groups:
-        firsts_of[last].append(first)
+        for canonical, raw, last in p.names:
+            groups[(canonical, last)].add(key)
+            written[(canonical, last)].add(raw)
+    names = list(groups)
+    parent = list(range(len(names)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def rare(name: tuple[str, str]) -> bool:
+        first, last = name
+        return model.named * model.first_share[first] * model.last_share[last] < _RARE
+
+    def union(i: int, j: int) -> None:
+        parent[max(find(i), find(j))] = min(find(i), find(j))
+
+    by_last: dict[str, list[int]] = defaultdict(list)
+    near_last: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, (first, last) in enumerate(names):
+        by_last[last].append(i)
+        for k in range(len(last)):  # surnames one edit apart share a one-deletion variant
+            near_last[(first, last[:k] + last[k + 1 :])].append(i)
+        near_last[(first, last)].append(i)
+    for spellings in near_last.values():
+        for j in spellings[1:]:
+            union(spellings[0], j)
+    for same_last in by_last.values():
+        rare_ones = {i for i in same_last if rare(names[i])}
+        if not rare_ones or len(same_last) < 2:
+            continue
+        # a rare name's spellings (canonical and as written) against every one of the surname
+        spellings = [(form, j) for j in same_last for form in {names[j][0], *written[names[j]]}]
+        queries = [(form, i) for form, i in spellings if i in rare_ones]
+        similar = process.cdist(
+            [form for form, _ in queries],
+            [form for form, _ in spellings],
+            scorer=JaroWinkler.normalized_similarity,
+            score_cutoff=CLOSE,
+            workers=1,
+        )
+        for q, c in zip(*np.nonzero(similar), strict=True):
+            union(queries[q][1], spellings[c][1])
+    people_of: dict[int, set[int]] = defaultdict(set)
+    common: set[int] = set()
+    for i, name in enumerate(names):
+        root = find(i)
+        people_of[root].update(groups[name])
+        if not rare(name):
+            common.add(root)
     people = hidden = twins = 0
     alone: Counter[str] = Counter()
     satellites: Counter[str] = Counter()
-    for (first, last), holders in groups.items():
-        if model.named * model.first_share[first] * model.last_share[last] >= _RARE:
-            continue
-        if any(_close(first, other) for other in firsts_of[last] if other != first):
+    for root, holders in people_of.items():
+        if root in common:
             continue
         kinds = Counter(profiles[h].kind for h in holders)
         people += 1
@@ -388,6 +456,7 @@ def _candidates(profiles: dict[int, _Profile]) -> set[tuple[int, int]]:
             seen.update({(last, canonical[0]), (last, raw[0])})
             for k in range(1, min(_PREFIX, len(last)) + 1):
                 by_prefix[(canonical, last[:k])].append(key)
+        seen.update((last, initial) for initial, last in p.initials)
         for block in seen:
             blocks[block].append(key)
     pairs: set[tuple[int, int]] = set()
@@ -430,7 +499,7 @@ def _customers(fragments: Sequence[Fragment], labels: np.ndarray) -> dict[int, _
             if profile is None:
                 profiles[label] = profile = _Profile()
             profile.add(fragment)
-    return {label: p for label, p in profiles.items() if p.names or p.firsts}
+    return {label: p for label, p in profiles.items() if p.names or p.firsts or p.initials}
 
 
 def evidence_links(

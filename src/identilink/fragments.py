@@ -32,6 +32,7 @@ from identilink.normalize import (
     normalize_text,
 )
 from identilink.normalize.blocklist import DEFAULT_BLOCKLIST, Blocklist
+from identilink.normalize.text import NAME_SUFFIXES
 
 __all__ = [
     "ATTRIBUTES",
@@ -179,6 +180,19 @@ def _text(value: object) -> str | None:
     return text or None
 
 
+def _comma_parts(text: str) -> tuple[str, str, str]:
+    """``Doe, Jane`` as (surname, ",", given names), each normalised; empty strings where a
+    part is no name, or the part after the comma is only a suffix (``Jane Doe, Jr.``)."""
+    before, comma, after = text.partition(",")
+    try:
+        surname, given = normalize_name(before), normalize_name(after)
+    except NormalizationError:
+        return "", comma, ""
+    if all(token in NAME_SUFFIXES for token in given.split()):
+        return "", comma, ""
+    return surname, comma, given
+
+
 class FragmentBuilder:
     """Collects one record's values, normalising each; failures become rejects, never errors.
 
@@ -278,8 +292,12 @@ class FragmentBuilder:
             return
         self._attributes[name] = value
 
-    def name(self, raw: object) -> None:
-        """A display name: kept whole and, when it has two or more words, split first / last."""
+    def name(self, raw: object, *, initial_last: bool = False) -> None:
+        """A display name: kept whole and, when it has two or more words, split first / last.
+
+        ``Doe, Jane`` is read surname first. With ``initial_last`` (caller-id names, written
+        ``DOE J`` by the telephone directories), so is a name whose last word is one letter;
+        elsewhere ``Jane D.`` is a given name and a surname's initial."""
         text = _text(raw)
         if text is None:
             return
@@ -290,9 +308,17 @@ class FragmentBuilder:
             return
         self._attributes.setdefault("full_name", full)
         parts = full.split()
-        if len(parts) >= 2:
-            self._attributes.setdefault("first_name", parts[0])
-            self._attributes.setdefault("last_name", parts[-1])
+        if len(parts) < 2:
+            return
+        first, last = parts[0], parts[-1]
+        if "," in text:
+            surname, _, given = (part.split() for part in _comma_parts(text))
+            if surname and given:
+                first, last = given[0], surname[-1]
+        elif initial_last and len(parts) == 2 and len(parts[1]) == 1 < len(parts[0]):
+            first, last = parts[1], parts[0]
+        self._attributes.setdefault("first_name", first)
+        self._attributes.setdefault("last_name", last)
 
     def build(self) -> Fragment:
         return Fragment(

@@ -206,13 +206,17 @@ def test_asterisk_cdr(tmp_path: Path) -> None:
         '"","2025550123","100","from-pstn","""WIRELESS CALLER"" <2025550123>","SIP/a","SIP/b",'
         '"Dial","","2024-01-01","","","1","1","ANSWERED","DOCUMENTATION","1704103200.2",""\n'
         '"short","row"\n'
+        '"","2025550124","100","from-pstn","""DOE J"" <2025550124>","SIP/a","SIP/b",'
+        '"Dial","","2024-01-01","","","1","1","ANSWERED","DOCUMENTATION","1704103200.3",""\n'
     )
-    jane, wireless, short = list(get_adapter("call").parse(path))
+    jane, wireless, short, directory = list(get_adapter("call").parse(path))
     assert jane.fragment_id == "call:1704103200.1"
     assert _ids(jane) == {"phone:+14152704859"}
     assert jane.attributes["full_name"] == "jane doe"
     assert "full_name" not in wireless.attributes
     assert isinstance(short, Quarantined)
+    # a caller-id name in the directories' form, surname then initial
+    assert (directory.attributes["first_name"], directory.attributes["last_name"]) == ("j", "doe")
 
 
 def test_detection_and_ingest(tmp_path: Path) -> None:

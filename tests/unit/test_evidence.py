@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pytest
 
+from identilink import _evidence
 from identilink.errors import ConfigurationError
 from identilink.fragments import Fragment, FragmentBuilder
 from identilink.resolve import resolve_fragments
@@ -104,3 +106,42 @@ def test_fragments_without_names_are_left_to_the_identifiers() -> None:
     result = resolve_fragments([b.build(), c.build()])
     assert result.clusters["customer_id"].nunique() == 2
     assert result.links.empty
+
+
+def test_a_caller_giving_surname_and_initial_joins_the_one_anchor_it_fits() -> None:
+    fragments, _ = _population()
+    b = FragmentBuilder("call", "k1")
+    b.name("KANE J", initial_last=True)  # the directories' form of a caller-id name
+    b.phone("+14155550142")
+    fragments += [_crm(3001, "Jorinda Kane"), b.build()]
+    result = resolve_fragments(fragments)
+    customer = _customer_of(result)
+    assert customer["call:k1"] == customer["crm:c3001"]
+    why = result.links.loc[result.links["kind"] == "evidence", "value"]
+    assert why.str.contains("jorinda kane as j kane").any()
+    # an initial that fits no anchor of the surname joins no one
+    c = FragmentBuilder("call", "k2")
+    c.name("KANE M", initial_last=True)
+    c.phone("+14155550143")
+    customer = _customer_of(resolve_fragments([*fragments, c.build()]))
+    assert customer["call:k2"] not in {customer[f.fragment_id] for f in fragments}
+
+
+def test_rates_count_a_typo_of_a_rare_name_as_its_person() -> None:
+    """A satellite with a mistyped given name (``kallo`` for ``kalo``) is one person's customer,
+    not a second person with no anchor: the share of people without one stays as it is."""
+    fragments, people = _population()
+    labels = np.arange(len(fragments))
+    profiles = _evidence._customers(fragments, labels)
+    members = {i: [i] for i in range(len(fragments))}
+    model = _evidence._measure(fragments, members, profiles, 0)
+    plain = _evidence._rates(model, profiles)
+    first, last = people[1].split()
+    typo = _mail(4001, f"{first[:3]}{first[2:]} {last}")
+    fragments.append(typo)
+    labels = np.arange(len(fragments))
+    profiles = _evidence._customers(fragments, labels)
+    model = _evidence._measure(fragments, members, profiles, 0)
+    rates = _evidence._rates(model, profiles)
+    assert rates.hidden == plain.hidden
+    assert rates.satellites["contact"] > plain.satellites["contact"]

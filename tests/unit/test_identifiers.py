@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from identilink.fragments import FragmentBuilder
 from identilink.normalize import normalize_email, normalize_phone
 from identilink.normalize.blocklist import DEFAULT_BLOCKLIST, Blocklist, blocked_reason
 from identilink.normalize.names import canonical_given_name
@@ -51,6 +52,37 @@ def test_nicknames() -> None:
     assert canonical_given_name("bob") == "robert"
     assert canonical_given_name("liz") == "elizabeth"
     assert canonical_given_name("zebedee") == "zebedee"
+
+
+@pytest.mark.parametrize(
+    ("raw", "initial_last", "first", "last"),
+    [
+        ("Jane Doe", False, "jane", "doe"),
+        ("Doe, Jane", False, "jane", "doe"),  # surname first, whatever the channel
+        ("Doe, Dr. Jane Ann", False, "jane", "doe"),
+        ("Jane Doe, Jr.", False, "jane", "doe"),  # a suffix after the comma is no given name
+        ("Jane D.", False, "jane", "d"),  # a given name and a surname's initial
+        ("DOE J", True, "j", "doe"),  # a caller-id name: surname, then initial
+        ("Jane Doe", True, "jane", "doe"),
+    ],
+)
+def test_display_names_split_into_given_name_and_surname(
+    raw: str, initial_last: bool, first: str, last: str
+) -> None:
+    b = FragmentBuilder("call", "1")
+    b.name(raw, initial_last=initial_last)
+    fragment = b.build()
+    assert (fragment.attributes["first_name"], fragment.attributes["last_name"]) == (first, last)
+    assert not fragment.rejects
+
+
+@pytest.mark.parametrize("raw", [", Jane", "Doe,", ","])
+def test_a_comma_with_one_side_empty_is_not_a_surname_first_name(raw: str) -> None:
+    b = FragmentBuilder("crm", "1")
+    b.name(raw)
+    fragment = b.build()
+    assert "last_name" not in fragment.attributes
+    assert fragment.attributes.get("full_name") or fragment.rejects
 
 
 def test_fragments_frame_one_row_per_fragment_linkable_values_only() -> None:

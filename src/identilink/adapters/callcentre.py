@@ -67,7 +67,7 @@ class CallCentreAdapter(BaseAdapter):
         b.phone(number, "caller id")
         name = (match.group("name") or "").strip() if match else ""
         if name and name.lower() not in _GENERIC_CNAM and not name.replace(" ", "").isdigit():
-            b.name(name)
+            b.name(name, initial_last=True)
         b.observed_at = row.get("start") or None
         return b.build()
 

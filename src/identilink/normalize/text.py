@@ -44,7 +44,7 @@ _HONORIFICS = frozenset(
         "srta",
     ]
 )
-_SUFFIXES = frozenset(["jr", "jnr", "snr", "sr", "ii", "iii", "iv", "phd", "md", "esq"])
+NAME_SUFFIXES = frozenset(["jr", "jnr", "snr", "sr", "ii", "iii", "iv", "phd", "md", "esq"])
 _STREET_WORDS = {
     "street": "st",
     "road": "rd",
@@ -132,7 +132,7 @@ def normalize_name(value: object, /) -> str:
     tokens = fold(_require_text(value)).split()
     while len(tokens) > 1 and tokens[0] in _HONORIFICS:
         tokens.pop(0)
-    while len(tokens) > 1 and tokens[-1] in _SUFFIXES:
+    while len(tokens) > 1 and tokens[-1] in NAME_SUFFIXES:
         tokens.pop()
     return _non_empty(" ".join(tokens), value)
 
