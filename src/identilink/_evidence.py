@@ -396,9 +396,9 @@ def _rates(model: _Model, profiles: dict[int, _Profile]) -> _Rates:
         for k in range(len(last)):  # surnames one edit apart share a one-deletion variant
             near_last[(first, last[:k] + last[k + 1 :])].append(i)
         near_last[(first, last)].append(i)
-    for spellings in near_last.values():
-        for j in spellings[1:]:
-            union(spellings[0], j)
+    for one_edit in near_last.values():
+        for j in one_edit[1:]:
+            union(one_edit[0], j)
     for same_last in by_last.values():
         rare_ones = {i for i in same_last if rare(names[i])}
         if not rare_ones or len(same_last) < 2:
