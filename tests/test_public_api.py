@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 import identilink
 
 
@@ -14,3 +16,30 @@ def test_public_names_are_all_listed() -> None:
     public = {n for n in vars(identilink) if not n.startswith("_")} - {"annotations"}
     modules = {n for n in public if type(getattr(identilink, n)).__name__ == "module"}
     assert public - modules == set(identilink.__all__) - {"__version__"}
+
+
+def test_entry_points_take_their_arguments_alike() -> None:
+    """Data positional only, settings by position or keyword, the rest by keyword: locally,
+    on Spark and through either engine (what works one way works the others)."""
+    import inspect
+
+    pytest.importorskip("pyspark")
+    from identilink import spark
+
+    def kinds(function: object) -> list[tuple[str, object]]:
+        parameters = inspect.signature(function).parameters.values()  # type: ignore[arg-type]
+        return [(p.name, p.kind) for p in parameters if p.name != "self"]
+
+    for name in ("dedupe", "link"):
+        functions = [
+            getattr(identilink, name),
+            getattr(spark, name),
+            getattr(identilink.LocalEngine, name),
+            getattr(spark.SparkEngine, name),
+        ]
+        data = 1 if name == "dedupe" else 2
+        for function in functions:
+            shown = kinds(function)
+            assert all(k == inspect.Parameter.POSITIONAL_ONLY for _, k in shown[:data]), function
+            assert shown[data] == ("settings", inspect.Parameter.POSITIONAL_OR_KEYWORD), function
+            assert all(k == inspect.Parameter.KEYWORD_ONLY for _, k in shown[data + 1 :]), function

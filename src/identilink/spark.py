@@ -243,8 +243,8 @@ class SparkResult:
 
 def dedupe(
     frame: Any,
-    settings: Settings | Mapping[str, Any] | None = None,
     /,
+    settings: Settings | Mapping[str, Any] | None = None,
     *,
     model: FellegiSunterModel | None = None,
     columns: Mapping[str, str] | None = None,
@@ -270,8 +270,8 @@ def dedupe(
 def link(
     left: Any,
     right: Any,
-    settings: Settings | Mapping[str, Any] | None = None,
     /,
+    settings: Settings | Mapping[str, Any] | None = None,
     *,
     model: FellegiSunterModel | None = None,
     columns: Mapping[str, str] | None = None,

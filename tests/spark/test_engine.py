@@ -249,7 +249,7 @@ def test_generated_multichannel_fragments_same_model_and_clusters(
     frame = fragments_frame(fragments)
     settings = {"id_column": "fragment_id", "roles": {c: c for c in FRAME_COLUMNS[2:]}}
     local = identilink.dedupe(frame, settings)
-    result = dedupe(from_pandas(spark, frame), settings)
+    result = dedupe(from_pandas(spark, frame), settings=settings)
     assert result.model.prior == pytest.approx(local.model.prior, rel=1e-12)
     for mine, theirs in zip(result.model.comparisons, local.model.comparisons, strict=True):
         np.testing.assert_allclose(mine.m, theirs.m, rtol=1e-12)
