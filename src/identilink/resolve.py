@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from identilink._evidence import evidence_links
+from identilink._gc import collector_paused
 from identilink.cluster import components
 from identilink.fragments import Fragment
 from identilink.normalize.names import canonical_given_name, tokens_close
@@ -90,6 +91,11 @@ def resolve_fragments(
     """Link fragments through the identifiers they share (see the module docstring), then,
     with ``evidence``, customers that share none through their names and attributes when the
     probability that they are one person reaches ``threshold`` (see ``identilink._evidence``)."""
+    with collector_paused():
+        return _resolve(fragments, evidence, threshold)
+
+
+def _resolve(fragments: Sequence[Fragment], evidence: bool, threshold: float) -> FragmentResolution:
     n = len(fragments)
     signatures = [name_signature(f) for f in fragments]
     holders: dict[tuple[str, str], list[int]] = defaultdict(list)

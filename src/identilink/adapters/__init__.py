@@ -7,14 +7,12 @@ channel from its name and first bytes. Third parties add adapters through the en
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
-from collections.abc import Iterator
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from identilink._gc import collector_paused
 from identilink.adapters.base import BaseAdapter, ChannelAdapter
 from identilink.adapters.callcentre import CallCentreAdapter
 from identilink.adapters.crm import CrmAdapter
@@ -121,18 +119,3 @@ def ingest(
             for item in adapter.parse(Path(path)):
                 (quarantined if type(item).__name__ == "Quarantined" else fragments).append(item)
     return fragments, quarantined
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for the block, back on after it (if it was on).
-    :func:`ingest` reads under it; a caller reading many files one :func:`ingest` at a time
-    keeps it across them, or each file's fragments are walked again by the collections
-    between files."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
