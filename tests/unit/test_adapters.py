@@ -147,7 +147,24 @@ def test_twitter_page_with_mentions(tmp_path: Path) -> None:
         "email:jane@doe.io",
         "phone:+14152704859",
     }  # @shopco is a mention, not the author's handle
-    assert f.attributes["city"] == "salem"
+    assert (f.attributes["city"], f.attributes["state"]) == ("salem", "or")
+
+
+@pytest.mark.parametrize(
+    ("location", "city", "state"),
+    [
+        ("Portland, Oregon, USA", "portland", None),
+        ("NYC", "nyc", None),
+        ("Dover, DE", "dover", "de"),
+    ],
+)
+def test_twitter_location_gives_a_state_only_as_a_two_letter_code(
+    tmp_path: Path, location: str, city: str, state: str | None
+) -> None:
+    path = tmp_path / "tw.jsonl"
+    path.write_text(json.dumps({"id": "42", "username": "jd", "location": location}) + "\n")
+    f = _one("twitter", path)
+    assert (f.attributes["city"], f.attributes.get("state")) == (city, state)
 
 
 def test_facebook_webhook_and_profile(tmp_path: Path) -> None:

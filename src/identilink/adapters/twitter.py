@@ -67,8 +67,11 @@ class TwitterAdapter(BaseAdapter):
             b.handle("twitter", user["username"], "author")
         if user.get("name"):
             b.name(user["name"])
-        if user.get("location"):
-            b.attribute("city", str(user["location"]).split(",")[0])
+        if user.get("location"):  # free text; "Springfield, IL" gives a city and a state
+            parts = [part.strip() for part in str(user["location"]).split(",")]
+            b.attribute("city", parts[0])
+            if len(parts) > 1 and len(parts[-1]) == 2 and parts[-1].isalpha():
+                b.attribute("state", parts[-1])
         b.identifiers_in(user.get("description"), "bio")
         b.identifiers_in(tweet.get("text"), "tweet")
         b.observed_at = tweet.get("created_at") or user.get("created_at") or None
