@@ -180,17 +180,17 @@ def _text(value: object) -> str | None:
     return text or None
 
 
-def _comma_parts(text: str) -> tuple[str, str, str]:
-    """``Doe, Jane`` as (surname, ",", given names), each normalised; empty strings where a
-    part is no name, or the part after the comma is only a suffix (``Jane Doe, Jr.``)."""
-    before, comma, after = text.partition(",")
+def _surname_first(text: str) -> tuple[str, str] | None:
+    """(given name, surname) of ``Doe, Jane``; ``None`` where a side of the comma is no name
+    or the part after it is only a suffix (``Jane Doe, Jr.``)."""
+    before, _, after = text.partition(",")
     try:
-        surname, given = normalize_name(before), normalize_name(after)
+        surname, given = normalize_name(before).split(), normalize_name(after).split()
     except NormalizationError:
-        return "", comma, ""
-    if all(token in NAME_SUFFIXES for token in given.split()):
-        return "", comma, ""
-    return surname, comma, given
+        return None
+    if all(token in NAME_SUFFIXES for token in given):
+        return None
+    return given[0], surname[-1]
 
 
 class FragmentBuilder:
@@ -312,9 +312,7 @@ class FragmentBuilder:
             return
         first, last = parts[0], parts[-1]
         if "," in text:
-            surname, _, given = (part.split() for part in _comma_parts(text))
-            if surname and given:
-                first, last = given[0], surname[-1]
+            first, last = _surname_first(text) or (first, last)
         elif initial_last and len(parts) == 2 and len(parts[1]) == 1 < len(parts[0]):
             first, last = parts[1], parts[0]
         self._attributes.setdefault("first_name", first)

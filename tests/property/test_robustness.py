@@ -42,3 +42,20 @@ def test_dedupe_never_crashes(rows) -> None:
         return
     assert sorted(result.clusters["record_id"]) == list(range(len(records)))
     assert result.pairs["match_probability"].between(0, 1).all()
+
+
+@given(
+    st.one_of(st.text(max_size=30), st.text(alphabet=" ,.JjrDoeé\t", max_size=14)),
+    st.booleans(),
+)
+def test_display_names_split_or_not_never_one_half(raw: str, initial_last: bool) -> None:
+    """Any display name (commas, suffixes, initials, nothing) gives both a given name and a
+    surname or neither, never an empty one, and a name that fails is a reject, not an error."""
+    from identilink.fragments import FragmentBuilder
+
+    b = FragmentBuilder("call", "1")
+    b.name(raw, initial_last=initial_last)
+    fragment = b.build()
+    split = [fragment.attributes.get(k) for k in ("first_name", "last_name")]
+    assert all(split) or not any(split)
+    assert "full_name" in fragment.attributes or fragment.rejects or not raw.strip()
