@@ -59,14 +59,25 @@ def names_compatible(a: frozenset[str], b: frozenset[str], /) -> bool:
 
 
 def _conflicting(signatures: set[frozenset[str]]) -> tuple[frozenset[str], frozenset[str]] | None:
+    """Two of the names that cannot be one person, or ``None`` when all of them can: every two
+    compatible, or every one compatible with a full name among them (``rhoonda herrera`` and
+    ``ruonda herrera``, two slips from the ``rhonda herrera`` beside them)."""
     named = [s for s in signatures if s]
     if len(named) > _MAX_SIGNATURES:
         return named[0], named[1]
     for i, a in enumerate(named):
         for b in named[i + 1 :]:
             if not names_compatible(a, b):
+                for center in named:
+                    if _full(center) and all(names_compatible(center, s) for s in named):
+                        return None
                 return a, b
     return None
+
+
+def _full(signature: frozenset[str]) -> bool:
+    """A given name and a surname, neither an initial."""
+    return len(signature) >= 2 and all(len(token) > 1 for token in signature)
 
 
 @attrs.frozen

@@ -96,11 +96,25 @@ def canonical_given_name(name: str, /) -> str:
     return NICKNAMES.get(name, name)
 
 
+#: canonical given name -> the initials it goes by (``gerald``: g, and j for ``jerry``)
+_INITIALS: dict[str, frozenset[str]] = {
+    name: frozenset({name[0], *(v[0] for v in variants)}) for name, variants in VARIANTS.items()
+}
+
+
 def tokens_close(a: str, b: str, /) -> bool:
-    """Could two normalised name tokens be one name? Equal, an initial of the other, or
-    Jaro-Winkler similar (>= :data:`CLOSE`: ``jnae``/``jane``, not ``jane``/``john``)."""
+    """Could two normalised name tokens be one name? Equal, an initial of the other (or of a
+    short form of it: ``j`` for ``gerald``, who goes by ``jerry``), or Jaro-Winkler similar
+    (>= :data:`CLOSE`: ``jnae``/``jane``, not ``jane``/``john``) to it or to a short form of
+    it (``jirry``, a slip in ``jerry``, for ``gerald``)."""
     if a == b:
         return True
     if len(a) == 1 or len(b) == 1:  # an initial
-        return a[0] == b[0]
-    return bool(JaroWinkler.normalized_similarity(a, b) >= CLOSE)
+        initial, name = (a, b) if len(a) == 1 else (b, a)
+        return initial == name[0] or initial in _INITIALS.get(name, ())
+    similar = JaroWinkler.normalized_similarity
+    if similar(a, b) >= CLOSE:
+        return True
+    return any(similar(a, v) >= CLOSE for v in VARIANTS.get(b, ())) or any(
+        similar(b, v) >= CLOSE for v in VARIANTS.get(a, ())
+    )
