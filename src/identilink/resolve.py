@@ -59,25 +59,20 @@ def names_compatible(a: frozenset[str], b: frozenset[str], /) -> bool:
 
 
 def _conflicting(signatures: set[frozenset[str]]) -> tuple[frozenset[str], frozenset[str]] | None:
-    """Two of the names that cannot be one person, or ``None`` when all of them can: every two
-    compatible, or every one compatible with a full name among them (``rhoonda herrera`` and
-    ``ruonda herrera``, two slips from the ``rhonda herrera`` beside them)."""
+    """Two of the names that cannot be one person, or ``None`` when every two can.
+
+    Pairwise on purpose: a holder added later can only add a conflict, never take one away,
+    which the incremental resolver relies on (a value once shared stays so until a holder
+    goes). Two slips of one name too far apart to compare (``rhoonda``, ``ruonda``) are a
+    conflict even beside the ``rhonda`` they both came from."""
     named = [s for s in signatures if s]
     if len(named) > _MAX_SIGNATURES:
         return named[0], named[1]
     for i, a in enumerate(named):
         for b in named[i + 1 :]:
             if not names_compatible(a, b):
-                for center in named:
-                    if _full(center) and all(names_compatible(center, s) for s in named):
-                        return None
                 return a, b
     return None
-
-
-def _full(signature: frozenset[str]) -> bool:
-    """A given name and a surname, neither an initial."""
-    return len(signature) >= 2 and all(len(token) > 1 for token in signature)
 
 
 @attrs.frozen

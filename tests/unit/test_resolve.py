@@ -26,25 +26,6 @@ def test_names_compatible() -> None:
     assert not names_compatible(frozenset({"jane", "doe"}), frozenset({"jirry", "doe"}))
 
 
-def test_slips_of_one_name_on_one_value_are_one_person() -> None:
-    """Two typos of one name (``rhoonda``, ``ruonda``) may be too far apart to compare, yet
-    both are a slip from the ``rhonda`` beside them: the value links all three."""
-    fragments = [
-        _fragment("crm", "1", name="Rhonda Herrera", phones=["415 270 4859"], emails=["r@h.io"]),
-        _fragment("call", "c1", name="Rhoonda Herrera", phones=["415 270 4859"]),
-        _fragment("call", "c2", name="Ruonda Herrera", phones=["415 270 4859"]),
-        # without a full name all are close to, two different names stay apart
-        _fragment("crm", "2", name="Jane Doe", phones=["212 736 5000"], emails=["jd@x.io"]),
-        _fragment("crm", "3", name="John Doe", phones=["212 736 5000"], emails=["john@x.io"]),
-        _fragment("call", "c3", name="J Doe", phones=["212 736 5000"]),
-    ]
-    result = resolve_fragments(fragments, evidence=False)
-    customers = _customers(result)
-    assert frozenset({"crm:1", "call:c1", "call:c2"}) in customers
-    assert frozenset({"crm:2"}) in customers
-    assert frozenset({"crm:3"}) in customers
-
-
 def test_shared_identifier_links_and_conflicting_names_do_not() -> None:
     fragments = [
         _fragment("crm", "1", name="Jane Doe", emails=["jane@doe.io"], phones=["415 270 4859"]),
