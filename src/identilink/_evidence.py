@@ -51,12 +51,10 @@ from collections.abc import Sequence
 
 import attrs
 import numpy as np
-from rapidfuzz import process
-from rapidfuzz.distance import JaroWinkler
 
 from identilink.errors import ConfigurationError
 from identilink.fragments import Fragment
-from identilink.normalize.names import CLOSE, canonical_given_name, tokens_close
+from identilink.normalize.names import canonical_given_name, spelt_alike, tokens_close
 
 __all__ = ["evidence_links"]
 
@@ -189,10 +187,7 @@ class _Model:
             if self._names is None:
                 self._names = sorted(self.first_share)
                 self._shares = np.array([self.first_share[n] for n in self._names])
-            similarity = process.cdist(
-                [name], self._names, scorer=JaroWinkler.normalized_similarity, workers=1
-            )[0]
-            near = similarity >= CLOSE
+            near = spelt_alike([name], self._names)[0]
             share = float(self._shares[near].sum()) - self.first_share.get(name, 0.0)
             self._close_memo[name] = share = max(share, 0.0)
         return share
@@ -406,14 +401,8 @@ def _rates(model: _Model, profiles: dict[int, _Profile]) -> _Rates:
         # a rare name's spellings (canonical and as written) against every one of the surname
         spellings = [(form, j) for j in same_last for form in {names[j][0], *written[names[j]]}]
         queries = [(form, i) for form, i in spellings if i in rare_ones]
-        similar = process.cdist(
-            [form for form, _ in queries],
-            [form for form, _ in spellings],
-            scorer=JaroWinkler.normalized_similarity,
-            score_cutoff=CLOSE,
-            workers=1,
-        )
-        for q, c in zip(*np.nonzero(similar), strict=True):
+        alike = spelt_alike([form for form, _ in queries], [form for form, _ in spellings])
+        for q, c in zip(*np.nonzero(alike), strict=True):
             union(queries[q][1], spellings[c][1])
     people_of: dict[int, set[int]] = defaultdict(set)
     common: set[int] = set()

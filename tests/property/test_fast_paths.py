@@ -367,3 +367,22 @@ def test_first_rule_of_each_pair_agrees_with_unique_positions(
             expected.setdefault(pair, rule)
     assert seen.tolist() == sorted(expected)
     assert owner.tolist() == [expected[p] for p in sorted(expected)]
+
+
+name_token = st.text(alphabet="aeijnorsty", min_size=2, max_size=8)
+
+
+@given(st.lists(name_token, min_size=1, max_size=6), st.lists(name_token, min_size=1, max_size=6))
+@example(["jase", "jean", "ann"], ["jose", "joan", "amy"])
+def test_spelt_alike_matrix_agrees_with_the_pairwise_rule(
+    names: list[str], others: list[str]
+) -> None:
+    """The whole-matrix form (the evidence stage's) against the one-pair form (what
+    ``tokens_close`` uses past initials and short forms)."""
+    from identilink.normalize import names as module
+
+    matrix = module.spelt_alike(names, others)
+    assert matrix.shape == (len(names), len(others))
+    for i, a in enumerate(names):
+        for j, b in enumerate(others):
+            assert bool(matrix[i, j]) == (a == b or module._alike(a, b)), (a, b)

@@ -24,6 +24,11 @@ def test_names_compatible() -> None:
     assert names_compatible(frozenset({"gerald", "mejia"}), frozenset({"jirry", "mejia"}))
     assert not names_compatible(frozenset({"gerald", "fisher"}), frozenset({"fisher", "k"}))
     assert not names_compatible(frozenset({"jane", "doe"}), frozenset({"jirry", "doe"}))
+    # one slip (a letter replaced, dropped, doubled, two swapped) in a name of four letters or
+    # more, however far Jaro-Winkler puts it (jase/jose: 0.83)
+    assert names_compatible(frozenset({"jase", "marsh"}), frozenset({"jose", "marsh"}))
+    assert names_compatible(frozenset({"jose", "mrash"}), frozenset({"jose", "marsh"}))
+    assert not names_compatible(frozenset({"ann", "marsh"}), frozenset({"amy", "marsh"}))
 
 
 def test_shared_identifier_links_and_conflicting_names_do_not() -> None:
