@@ -62,6 +62,7 @@ _ROUNDS = 2
 _KINDS = ("account", "contact", "anchor")
 _U_SAMPLE = 100_000  # same-surname customer pairs drawn for u-probabilities
 _PREFIX = 3  # username index: first name + up to this many letters of the surname
+_SHARE_BATCH = 1024  # names compared at once for their close-name shares
 _RARE = 0.01  # expected other holders of a name below which its customers are one person
 
 
@@ -183,13 +184,21 @@ class _Model:
         """The share of given names close to ``name`` but not it (``blanca`` for ``blannca``):
         how often a stranger's name would come this close."""
         share = self._close_memo.get(name)
-        if share is None:
-            if self._names is None:
-                self._names = sorted(self.first_share)
-                self._shares = np.array([self.first_share[n] for n in self._names])
-            near = spelt_alike([name], self._names)[0]
-            share = float(self._shares[near].sum()) - self.first_share.get(name, 0.0)
-            self._close_memo[name] = share = max(share, 0.0)
+        if share is not None:
+            return share
+        if self._names is None:  # every name's at once: 4x cheaper a name than one by one
+            self._names = sorted(self.first_share)
+            self._shares = np.array([self.first_share[n] for n in self._names])
+            for start in range(0, len(self._names), _SHARE_BATCH):
+                rows = self._names[start : start + _SHARE_BATCH]
+                totals = spelt_alike(rows, self._names).astype(np.float64) @ self._shares
+                for row, total in zip(rows, totals.tolist(), strict=True):
+                    self._close_memo[row] = max(total - self.first_share[row], 0.0)
+            if name in self._close_memo:
+                return self._close_memo[name]
+        near = spelt_alike([name], self._names)[0]  # a name no customer gives with a surname
+        share = float(self._shares[near].sum()) - self.first_share.get(name, 0.0)
+        self._close_memo[name] = share = max(share, 0.0)
         return share
 
     def prior(self, first_share: float, last_share: float, a: str, b: str) -> float:
