@@ -24,7 +24,10 @@ Sunter score record pairs, with the prior set by how common the name is:
   ``log(m / u)``: ``m`` measured on pairs of fragments the identifiers already joined (one
   person, so the measure needs no labels) and ``u`` on pairs of customers who share a surname
   but not a given name (strangers, yet a household shares a street: measured on random pairs,
-  a shared street made two same-named relatives one person).
+  a shared street made two same-named relatives one person). Where the two do not both give
+  a date of birth, a year stands in: of a date of birth, or two digits ending an e-mail's
+  local part (``jane83@``; measured like the rest, so a number that is no year weighs what
+  it turns out to weigh).
 - **competition**: a customer's best candidate must also win against the others, each counted
   as much as it is likely someone else than the best (``q``: the probability, by the same
   score, that it is not the best one's person): probability ``e^s / (1 + e^s + Σ q·e^s')``,
@@ -46,6 +49,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
@@ -62,6 +66,8 @@ _ROUNDS = 2
 _KINDS = ("account", "contact", "anchor")
 _U_SAMPLE = 100_000  # same-surname customer pairs drawn for u-probabilities
 _PREFIX = 3  # username index: first name + up to this many letters of the surname
+_KIND_OF_LEVEL = ("address", "dob", "year")  # what each of _levels' answers is about
+_YEAR_IN_ADDRESS = re.compile(r"[a-z](\d\d)$")  # jane83: two digits after a letter, at the end
 _SHARE_BATCH = 1024  # names compared at once for their close-name shares
 _RARE = 0.01  # expected other holders of a name below which its customers are one person
 
@@ -84,6 +90,8 @@ class _Profile:
     dob: set[str] = attrs.field(factory=set)
     #: e-mails and phones: two or more make the customer an *anchor* (a CRM contact, say)
     contacts: set[str] = attrs.field(factory=set)
+    #: two-digit years: of a date of birth, or ending an e-mail's local part (``jane83@``)
+    years: set[str] = attrs.field(factory=set)
 
     @property
     def anchor(self) -> bool:
@@ -109,14 +117,21 @@ class _Profile:
             if value := a.get(field):
                 getattr(self, field).add(value)
         self.contacts.update(fragment.values("email"), fragment.values("phone"))
+        if dob := a.get("dob"):
+            self.years.add(dob[2:4])
+        for address in fragment.values("email"):
+            if found := _YEAR_IN_ADDRESS.search(address.partition("@")[0]):
+                self.years.add(found.group(1))
 
     def update(self, other: _Profile) -> None:
         for field in attrs.fields(_Profile):
             getattr(self, field.name).update(getattr(other, field.name))
 
 
-def _levels(a: _Profile, b: _Profile) -> tuple[str | None, str | None]:
-    """(address level, date-of-birth level); ``None`` where either side says nothing."""
+def _levels(a: _Profile, b: _Profile) -> tuple[str | None, str | None, str | None]:
+    """(address level, date-of-birth level, year level); ``None`` where either side says
+    nothing. The year level (a year of birth or an e-mail's ``jane83@``) stands only where
+    the two do not both give a date of birth, which says it all."""
     if a.street & b.street:
         address: str | None = "street"
     elif a.city & b.city:
@@ -130,7 +145,10 @@ def _levels(a: _Profile, b: _Profile) -> tuple[str | None, str | None]:
     else:
         address = None
     dob = ("dob" if a.dob & b.dob else "dob differs") if a.dob and b.dob else None
-    return address, dob
+    year = None
+    if dob is None and a.years and b.years:
+        year = "year" if a.years & b.years else "year differs"
+    return address, dob, year
 
 
 def _rests(handle: str, canonical: str, raw: str) -> set[str]:
@@ -294,7 +312,7 @@ def _measure(
             px, py = _Profile(), _Profile()
             px.add(fragments[x])
             py.add(fragments[y])
-            for kind, level in zip(("address", "dob"), _levels(px, py), strict=True):
+            for kind, level in zip(_KIND_OF_LEVEL, _levels(px, py), strict=True):
                 if level is not None:
                     m_counts[level] += 1
                     m_seen[kind] += 1
@@ -330,12 +348,13 @@ def _measure(
                 if la == lb == last
             ):
                 continue
-            for kind, level in zip(("address", "dob"), _levels(pa, pb), strict=True):
+            for kind, level in zip(_KIND_OF_LEVEL, _levels(pa, pb), strict=True):
                 if level is not None:
                     u_counts[level] += 1
                     u_seen[kind] += 1
     kinds = {"street": "address", "city": "address", "city differs": "address"}
     kinds |= {"state": "address", "state differs": "address", "dob": "dob", "dob differs": "dob"}
+    kinds |= {"year": "year", "year differs": "year"}
     weights = {}
     for level, kind in kinds.items():
         m = (m_counts[level] + 0.5) / (m_seen[kind] + 1)

@@ -145,3 +145,26 @@ def test_rates_count_a_typo_of_a_rare_name_as_its_person() -> None:
     rates = _evidence._rates(model, profiles)
     assert rates.hidden == plain.hidden
     assert rates.satellites["contact"] > plain.satellites["contact"]
+
+
+def test_a_year_in_an_address_is_compared_with_a_year_of_birth() -> None:
+    def profile(name: str, email: str, dob: str = "") -> _evidence._Profile:
+        b = FragmentBuilder("email", email)
+        b.name(name)
+        b.email(email)
+        if dob:
+            b.attribute("dob", dob)
+        p = _evidence._Profile()
+        p.add(b.build())
+        return p
+
+    crm = profile("Jane Doe", "jd@acme-mail.com", dob="1983-04-18")
+    assert crm.years == {"83"}
+    assert profile("Jane Doe", "jane83@mail.com").years == {"83"}
+    assert profile("Jane Doe", "jane2@mail.com").years == set()  # one digit: no year
+    assert profile("Jane Doe", "83jane@mail.com").years == set()
+    assert _evidence._levels(crm, profile("Jane Doe", "jane83@mail.com"))[2] == "year"
+    assert _evidence._levels(crm, profile("Jane Doe", "jane71@mail.com"))[2] == "year differs"
+    # two dates of birth say it all: no year level beside the date-of-birth one
+    other = profile("Jane Doe", "jane83@mail.com", dob="1983-04-18")
+    assert _evidence._levels(crm, other)[1:] == ("dob", None)
