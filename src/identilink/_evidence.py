@@ -5,13 +5,15 @@ only a name, a work e-mail the CRM never saw, a caller from a new number. What t
 name, and a name is only as good as it is rare. Pairs of customers are scored as Fellegi and
 Sunter score record pairs, with the prior set by how common the name is:
 
-- **prior**: how many *other* people share the name: ``λ = N · f(jane) · f(doe)`` among
-  the ``N`` named customers (``f``: the share of customers' names with that given name, that
-  surname; a first name that matches only through a typo uses the share of names that close;
-  an account that gives only a first name joins through its username, ``janedo``: the first
-  name, then the start of the surname, so ``f(doe)`` becomes the share of surnames starting
-  so; a caller-id name that gives the initial only, ``DOE J``, uses the share of given names
-  with that initial). Against them stands how often one person has another customer of that
+- **prior**: how many *other* people share the name: ``λ = (N / k) · f(jane) · f(doe)``, the
+  ``N`` customers giving a full name being ``N / k`` people (``k``: customers per person,
+  measured with the rates below; counting customers as people made links under-confident).
+  ``f`` is the share of customers' names with that given name, that surname; a first name
+  that matches only through a typo uses the share of names that close; an account that gives
+  only a first name joins through its username, ``janedo``: the first name, then the start of
+  the surname, so ``f(doe)`` becomes the share of surnames starting so; a caller-id name that
+  gives the initial only, ``DOE J``, uses the share of given names with that initial.
+  Against them stands how often one person has another customer of that
   name. Both come from how people show up here, measured on names so rare that each is one
   person's (no labels needed): the share ``h`` of people with no *anchor* (a customer with
   two or more e-mails and phones, a CRM contact say), the customers ``c`` such a person has, the
@@ -168,7 +170,7 @@ class _Model:
     """What the stage measured: name shares, how often one person's given names differ or
     come close, attribute weights ``log(m/u)`` and (set after) the rates."""
 
-    named: int
+    named: int  # customers giving a full name
     first_share: dict[str, float]
     initial_share: dict[str, float]
     last_share: dict[str, float]
@@ -223,7 +225,7 @@ class _Model:
         """Log prior odds that two customers of kinds ``a`` and ``b`` giving a name (given-name
         and surname shares) are one person (see the module docstring)."""
         r = self.rates
-        others = max(self.named * first_share * last_share, 1e-12)
+        others = max(self.named / r.per_person * first_share * last_share, 1e-12)
         if a == b == "anchor":
             return math.log(r.twins / (others * (1.0 - r.hidden)))
         if b != "anchor":
@@ -361,7 +363,7 @@ def _measure(
         u = (u_counts[level] + 0.5) / (u_seen[kind] + 1)
         weights[level] = math.log(m / u)
     return _Model(
-        named=sum(1 for p in profiles.values() if p.names or p.firsts or p.initials),
+        named=sum(1 for p in profiles.values() if p.names),
         first_share=share(firsts),
         initial_share=share(initials),
         last_share=share(lasts),
@@ -380,6 +382,7 @@ class _Rates:
     alone: dict[str, float]  # c: customers of each kind of a person with no anchor
     satellites: dict[str, float]  # s: customers of each kind of a person with an anchor
     twins: float  # d: further anchors of a person with one
+    per_person: float  # customers giving a full name, per person
 
 
 def _rates(model: _Model, profiles: dict[int, _Profile]) -> _Rates:
@@ -439,7 +442,7 @@ def _rates(model: _Model, profiles: dict[int, _Profile]) -> _Rates:
         people_of[root].update(groups[name])
         if not rare(name):
             common.add(root)
-    people = hidden = twins = 0
+    people = hidden = twins = customers = 0
     alone: Counter[str] = Counter()
     satellites: Counter[str] = Counter()
     for root, holders in people_of.items():
@@ -447,6 +450,7 @@ def _rates(model: _Model, profiles: dict[int, _Profile]) -> _Rates:
             continue
         kinds = Counter(profiles[h].kind for h in holders)
         people += 1
+        customers += len(holders)
         if kinds["anchor"]:
             satellites.update(kinds)
             twins += kinds["anchor"] - 1
@@ -459,6 +463,7 @@ def _rates(model: _Model, profiles: dict[int, _Profile]) -> _Rates:
         alone={k: (alone[k] + 0.5) / (hidden + 1) for k in _KINDS},
         satellites={k: (satellites[k] + 0.5) / (anchored + 1) for k in _KINDS},
         twins=(twins + 0.5) / (anchored + 1),
+        per_person=(customers + 1) / (people + 1),
     )
 
 
