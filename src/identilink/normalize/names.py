@@ -1,4 +1,5 @@
-"""Given-name variants: a nickname table mapping common short forms to one canonical name."""
+"""Given names: a nickname table mapping common short forms to one canonical name, and when
+two name tokens can be one name spelt two ways."""
 
 from __future__ import annotations
 
