@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -168,3 +169,25 @@ def test_a_year_in_an_address_is_compared_with_a_year_of_birth() -> None:
     # two dates of birth say it all: no year level beside the date-of-birth one
     other = profile("Jane Doe", "jane83@mail.com", dob="1983-04-18")
     assert _evidence._levels(crm, other)[1:] == ("dob", None)
+
+
+def test_the_prior_counts_people_not_their_customers() -> None:
+    """600 people, every second one with a second customer: 1.5 customers a person, so a name
+    held by one customer in a hundred is expected of 0.67% of the people, not 1%."""
+    words = _names(1200, 3)
+    people = [f"{f} {s}" for f, s in zip(words[:600], words[600:], strict=True)]
+    fragments = [_crm(i, name) for i, name in enumerate(people)]
+    fragments += [_mail(i, name) for i, name in enumerate(people) if i % 2 == 0]
+    labels = np.arange(len(fragments))
+    profiles = _evidence._customers(fragments, labels)
+    members = {i: [i] for i in range(len(fragments))}
+    model = _evidence._measure(fragments, members, profiles, 0)
+    model.rates = _evidence._rates(model, profiles)
+    assert model.named == 900
+    assert model.rates.per_person == pytest.approx((900 + 1) / (600 + 1))
+    share = 0.1  # a given name and a surname each held by one customer in ten
+    expected = 900 / model.rates.per_person * share * share
+    alone = model.rates.alone["account"]
+    assert model.prior(share, share, "account", "account") == pytest.approx(
+        math.log(max(alone - 1, 1e-3) / (expected * model.rates.hidden * max(alone, 1e-3)))
+    )
