@@ -128,17 +128,22 @@ def tokens_close(a: str, b: str, /) -> bool:
     if len(a) == 1 or len(b) == 1:  # an initial
         initial, name = (a, b) if len(a) == 1 else (b, a)
         return initial == name[0] or initial in _INITIALS.get(name, ())
-    return (
-        _alike(a, b)
-        or any(_alike(a, v) for v in VARIANTS.get(b, ()))
-        or any(_alike(b, v) for v in VARIANTS.get(a, ()))
-    )
+    if _alike(a, b):
+        return True
+    if b in VARIANTS and any(_alike(a, v) for v in VARIANTS[b]):
+        return True
+    return a in VARIANTS and any(_alike(b, v) for v in VARIANTS[a])
 
 
 def _alike(a: str, b: str) -> bool:
     if JaroWinkler.normalized_similarity(a, b) >= CLOSE:
         return True
-    return min(len(a), len(b)) >= SLIP_LENGTH and OSA.distance(a, b) <= 1
+    # one slip changes the length by one at most; OSA is Damerau-Levenshtein where it is <= 1
+    return (
+        min(len(a), len(b)) >= SLIP_LENGTH
+        and abs(len(a) - len(b)) <= 1
+        and OSA.distance(a, b, score_cutoff=1) <= 1
+    )
 
 
 def spelt_alike(names: Sequence[str], others: Sequence[str], /) -> npt.NDArray[np.bool_]:
