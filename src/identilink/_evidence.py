@@ -58,6 +58,7 @@ from collections.abc import Sequence
 import attrs
 import numpy as np
 
+from identilink.cluster import components
 from identilink.errors import ConfigurationError
 from identilink.fragments import Fragment
 from identilink.normalize.names import canonical_given_name, spelt_alike, tokens_close
@@ -400,20 +401,12 @@ def _rates(model: _Model, profiles: dict[int, _Profile]) -> _Rates:
             groups[(canonical, last)].add(key)
             written[(canonical, last)].add(raw)
     names = list(groups)
-    parent = list(range(len(names)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+    left: list[int] = []  # pairs of names that are one person's spellings
+    right: list[int] = []
 
     def rare(name: tuple[str, str]) -> bool:
         first, last = name
         return model.named * model.first_share[first] * model.last_share[last] < _RARE
-
-    def union(i: int, j: int) -> None:
-        parent[max(find(i), find(j))] = min(find(i), find(j))
 
     by_last: dict[str, list[int]] = defaultdict(list)
     near_last: dict[tuple[str, str], list[int]] = defaultdict(list)
@@ -423,8 +416,8 @@ def _rates(model: _Model, profiles: dict[int, _Profile]) -> _Rates:
             near_last[(first, last[:k] + last[k + 1 :])].append(i)
         near_last[(first, last)].append(i)
     for one_edit in near_last.values():
-        for j in one_edit[1:]:
-            union(one_edit[0], j)
+        left += [one_edit[0]] * (len(one_edit) - 1)
+        right += one_edit[1:]
     for same_last in by_last.values():
         rare_ones = {i for i in same_last if rare(names[i])}
         if not rare_ones or len(same_last) < 2:
@@ -434,11 +427,12 @@ def _rates(model: _Model, profiles: dict[int, _Profile]) -> _Rates:
         queries = [(form, i) for form, i in spellings if i in rare_ones]
         alike = spelt_alike([form for form, _ in queries], [form for form, _ in spellings])
         for q, c in zip(*np.nonzero(alike), strict=True):
-            union(queries[q][1], spellings[c][1])
+            left.append(queries[q][1])
+            right.append(spellings[c][1])
+    person = components(len(names), np.array(left, dtype=np.int64), np.array(right, dtype=np.int64))
     people_of: dict[int, set[int]] = defaultdict(set)
     common: set[int] = set()
-    for i, name in enumerate(names):
-        root = find(i)
+    for name, root in zip(names, person.tolist(), strict=True):
         people_of[root].update(groups[name])
         if not rare(name):
             common.add(root)
