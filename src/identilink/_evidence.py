@@ -204,23 +204,20 @@ class _Model:
     def close_share(self, name: str) -> float:
         """The share of given names close to ``name`` but not it (``blanca`` for ``blannca``):
         how often a stranger's name would come this close."""
-        share = self._close_memo.get(name)
-        if share is not None:
-            return share
         if self._names is None:  # every name's at once: 4x cheaper a name than one by one
             self._names = sorted(self.first_share)
             self._shares = np.array([self.first_share[n] for n in self._names])
             for start in range(0, len(self._names), _SHARE_BATCH):
-                rows = self._names[start : start + _SHARE_BATCH]
-                totals = spelt_alike(rows, self._names).astype(np.float64) @ self._shares
-                for row, total in zip(rows, totals.tolist(), strict=True):
-                    self._close_memo[row] = max(total - self.first_share[row], 0.0)
-            if name in self._close_memo:
-                return self._close_memo[name]
-        near = spelt_alike([name], self._names)[0]  # a name no customer gives with a surname
-        share = float(self._shares[near].sum()) - self.first_share.get(name, 0.0)
-        self._close_memo[name] = share = max(share, 0.0)
-        return share
+                self._close_shares(self._names[start : start + _SHARE_BATCH])
+        if name not in self._close_memo:  # a name no customer gives with a surname
+            self._close_shares([name])
+        return self._close_memo[name]
+
+    def _close_shares(self, names: list[str]) -> None:
+        assert self._names is not None
+        totals = spelt_alike(names, self._names).astype(np.float64) @ self._shares
+        for name, total in zip(names, totals.tolist(), strict=True):
+            self._close_memo[name] = max(total - self.first_share.get(name, 0.0), 0.0)
 
     def prior(self, first_share: float, last_share: float, a: str, b: str) -> float:
         """Log prior odds that two customers of kinds ``a`` and ``b`` giving a name (given-name
