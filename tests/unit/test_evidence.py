@@ -109,6 +109,16 @@ def test_fragments_without_names_are_left_to_the_identifiers() -> None:
     assert result.links.empty
 
 
+def _measured(fragments: list[Fragment]) -> _evidence._Model:
+    """The stage's model and rates with every fragment a customer of its own."""
+    labels = np.arange(len(fragments))
+    profiles = _evidence._customers(fragments, labels)
+    members = {i: [i] for i in range(len(fragments))}
+    model = _evidence._measure(fragments, members, profiles, 0)
+    model.rates = _evidence._rates(model, profiles)
+    return model
+
+
 def test_a_caller_giving_surname_and_initial_joins_the_one_anchor_it_fits() -> None:
     fragments, _ = _population()
     b = FragmentBuilder("call", "k1")
@@ -132,18 +142,10 @@ def test_rates_count_a_typo_of_a_rare_name_as_its_person() -> None:
     """A satellite with a mistyped given name (``kallo`` for ``kalo``) is one person's customer,
     not a second person with no anchor: the share of people without one stays as it is."""
     fragments, people = _population()
-    labels = np.arange(len(fragments))
-    profiles = _evidence._customers(fragments, labels)
-    members = {i: [i] for i in range(len(fragments))}
-    model = _evidence._measure(fragments, members, profiles, 0)
-    plain = _evidence._rates(model, profiles)
+    plain = _measured(fragments).rates
     first, last = people[1].split()
     typo = _mail(4001, f"{first[:3]}{first[2:]} {last}")
-    fragments.append(typo)
-    labels = np.arange(len(fragments))
-    profiles = _evidence._customers(fragments, labels)
-    model = _evidence._measure(fragments, members, profiles, 0)
-    rates = _evidence._rates(model, profiles)
+    rates = _measured([*fragments, typo]).rates
     assert rates.hidden == plain.hidden
     assert rates.satellites["contact"] > plain.satellites["contact"]
 
@@ -178,11 +180,7 @@ def test_the_prior_counts_people_not_their_customers() -> None:
     people = [f"{f} {s}" for f, s in zip(words[:600], words[600:], strict=True)]
     fragments = [_crm(i, name) for i, name in enumerate(people)]
     fragments += [_mail(i, name) for i, name in enumerate(people) if i % 2 == 0]
-    labels = np.arange(len(fragments))
-    profiles = _evidence._customers(fragments, labels)
-    members = {i: [i] for i in range(len(fragments))}
-    model = _evidence._measure(fragments, members, profiles, 0)
-    model.rates = _evidence._rates(model, profiles)
+    model = _measured(fragments)
     assert model.named == 900
     assert model.rates.per_person == pytest.approx((900 + 1) / (600 + 1))
     share = 0.1  # a given name and a surname each held by one customer in ten
