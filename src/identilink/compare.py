@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +20,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import DamerauLevenshtein, Jaro, JaroWinkler, Levenshtein
 from rapidfuzz.process import cpdist
 
+from identilink import _kernels
 from identilink._table import Table
 from identilink.config import Comparison, Key, Level
 from identilink.normalize.names import canonical_given_name
@@ -134,7 +135,7 @@ _CHUNK = 100_000
 _BUCKETS = 32
 _PREFIX = 4  # Jaro-Winkler's longest counted prefix
 _FILTERED = frozenset({"levenshtein", "damerau_levenshtein", "jaro", "jaro_winkler"})
-_UNCHECKED = 255  # in a value's first count: no bound for it (longer than 254 characters)
+_UNCHECKED = _kernels.UNCHECKED  # in a first count: no bound (over 254 characters)
 
 
 class _Profile(NamedTuple):
@@ -144,6 +145,11 @@ class _Profile(NamedTuple):
 
     counts: npt.NDArray[np.uint8]  # (n, _BUCKETS)
     meta: npt.NDArray[np.uint64]  # (n,), the 8 bytes
+
+    @property
+    def words(self) -> npt.NDArray[np.uint64]:
+        """The counts as 64-bit words, eight counts each, the first in the lowest byte."""
+        return self.counts.view("<u8")
 
 
 def _profile(uniques: npt.NDArray[np.object_]) -> _Profile:
@@ -184,41 +190,26 @@ def _may_reach(
 ) -> npt.NDArray[np.bool_]:
     """``False`` only for pairs (distinct-value codes) whose ``kind`` score cannot reach
     ``cutoff``; ``True`` for the rest (which rapidfuzz then scores)."""
-    out = np.ones(len(lo), dtype=bool)
     if kind not in _FILTERED:
-        return out
-    for start in range(0, len(lo), _FILTER_CHUNK):
-        part = slice(start, start + _FILTER_CHUNK)
-        x, y = lo[part], hi[part]
-        # np.take of whole rows: several times faster than fancy indexing of a 2-D array
-        cx, cy = np.take(profile.counts, x, axis=0), np.take(profile.counts, y, axis=0)
-        # |cx - cy| in bytes, summed in 16 bits (at most 32 * 254)
-        l1 = (np.maximum(cx, cy) - np.minimum(cx, cy)).sum(axis=1, dtype=np.uint16)
-        unchecked = (cx[:, 0] == _UNCHECKED) | (cy[:, 0] == _UNCHECKED)
-        if kind in {"levenshtein", "damerau_levenshtein"}:
-            # a distance of d needs at least ceil(L1 / 2) edits
-            out[part] = unchecked | (l1 <= 2 * int(cutoff))
-            continue
-        mx = profile.meta[x].view(np.uint8).reshape(-1, 8)
-        my = profile.meta[y].view(np.uint8).reshape(-1, 8)
-        lx = mx[:, 0].astype(np.int64) | (mx[:, 1].astype(np.int64) << 8)
-        ly = my[:, 0].astype(np.int64) | (my[:, 1].astype(np.int64) << 8)
-        shared = (lx + ly - l1.astype(np.int64)) // 2
-        with np.errstate(divide="ignore", invalid="ignore"):
-            bound = np.where(shared > 0, (shared / lx + shared / ly + 1.0) / 3.0, 0.0)
-        if kind == "jaro_winkler":
-            same = np.ones(len(x), dtype=bool)
-            common = np.zeros(len(x), dtype=np.int64)
-            for k in range(2, 2 + _PREFIX):
-                same &= (mx[:, k] == my[:, k]) & (mx[:, k] != 0)
-                common += same
-            bound = bound + 0.1 * common * (1.0 - bound)
-        empty = (lx == 0) | (ly == 0)
-        out[part] = unchecked | empty | (bound >= cutoff - 1e-6)
+        return np.ones(len(lo), dtype=bool)
+    everything = np.arange(len(lo), dtype=np.int64)
+    out = np.zeros(len(lo), dtype=bool)
+    out[_reach(profile, kind, cutoff, everything, lo, hi, everything)] = True
     return out
 
 
-_FILTER_CHUNK = 100_000
+def _reach(
+    profile: _Profile, kind: str, cutoff: float, codes: Index, a: Index, b: Index, todo: Index
+) -> Index:
+    """The pairs of ``todo`` (positions into ``a``/``b``) whose ``kind`` score may reach
+    ``cutoff``, told by the profiles of ``codes[a]`` and ``codes[b]``."""
+    mode = _kernels.EDIT if kind in {"levenshtein", "damerau_levenshtein"} else _kernels.JARO
+    if kind == "jaro_winkler":
+        mode = _kernels.JARO_WINKLER
+    result: Index = _kernels.reach(
+        codes, profile.words, profile.meta, a, b, todo, float(cutoff), mode
+    )
+    return result
 
 
 def _mostly_repeated(packed: Index) -> bool:
@@ -233,36 +224,30 @@ _KEYED = {"email_local": "email_local", "nickname": "nickname", "phone_nsn": "ns
 
 
 def _short_nsn(table: Table, role: str, a: Index, b: Index) -> npt.NDArray[np.bool_]:
-    """One national number is a proper suffix of the other, in integer arithmetic: ``x``
-    ends with the ``L``-digit ``y`` when ``x mod 10**L == y`` (numbers of up to 18 digits;
-    any other text goes through numpy's string ops)."""
+    """One national number is a proper suffix of the other (every pair of ``a``/``b``)."""
+    out = np.full(len(a), 1, dtype=np.int8)
+    _short_nsn_level(table, role, a, b, np.arange(len(a), dtype=np.int64), out, 0)
+    return np.asarray(out == 0)
+
+
+def _short_nsn_level(
+    table: Table, role: str, a: Index, b: Index, todo: Index, out: Gamma, level: int
+) -> Index:
+    """The ``phone_short_nsn`` level over ``todo``, in integer arithmetic for national numbers
+    of up to 18 ASCII digits (:func:`identilink._kernels.short_nsn`); any other text goes
+    through numpy's string ops. Returns the pairs it does not hold for."""
     key = Key(role=role, transform="nsn")
     codes = table.key_codes(key)
     nsn = table.key_values(key)
     number, length = table._memoised(("nsn_digits", role, ""), lambda: _as_numbers(nsn))
-    ca, cb = codes[a], codes[b]
-    out = np.zeros(len(a), dtype=bool)
-    rows = np.flatnonzero((ca >= 0) & (cb >= 0) & (ca != cb))
-    if len(rows) == 0:
-        return out
-    ca, cb = ca[rows], cb[rows]
-    la, lb = length[ca], length[cb]
-    numeric = (la > 0) & (lb > 0)
-    x, y = number[ca], number[cb]
-    shorter = np.minimum(la, lb).clip(0, 18)
-    tail = _POW10[shorter]
-    longer_x = la > lb
-    hit = np.where(longer_x, x % tail == y, y % tail == x) & (la != lb) & numeric
-    out[rows] = hit
-    other = np.flatnonzero(~numeric)
-    if len(other):
-        xs = nsn[ca[other]].astype(str)
-        ys = nsn[cb[other]].astype(str)
-        out[rows[other]] = np.char.endswith(xs, ys) | np.char.endswith(ys, xs)
-    return out
-
-
-_POW10 = 10 ** np.arange(19, dtype=np.int64)
+    rest, text = _kernels.short_nsn(codes, number, length, a, b, todo, out, level)
+    if len(text) == 0:
+        return cast(Index, rest)
+    xs = nsn[codes[a[text]]].astype(str)
+    ys = nsn[codes[b[text]]].astype(str)
+    hit = np.char.endswith(xs, ys) | np.char.endswith(ys, xs)
+    out[text[hit]] = level
+    return np.sort(np.concatenate([rest, text[~hit]]))
 
 
 def _as_numbers(nsn: npt.NDArray[np.object_]) -> tuple[npt.NDArray[np.int64], Index]:
@@ -278,82 +263,82 @@ def _as_numbers(nsn: npt.NDArray[np.object_]) -> tuple[npt.NDArray[np.int64], In
 
 
 def gamma(table: Table, comparison: Comparison, a: Index, b: Index, /) -> Gamma:
-    """Gamma of one comparison for the pairs ``(a[i], b[i])``."""
+    """Gamma of one comparison for the pairs ``(a[i], b[i])``: each level in one compiled
+    pass over the pairs the levels before it left undecided (:mod:`identilink._kernels`)."""
     role = comparison.role
-    codes, _uniques = table.codes(role)
-    ca, cb = codes[a], codes[b]
-    out = np.full(len(a), len(comparison.levels), dtype=np.int8)
-    undecided = (ca >= 0) & (cb >= 0)
-    out[~undecided] = -1
-    metric_cache: dict[str, npt.NDArray[np.float64]] = {}
+    codes, uniques = table.codes(role)
+    out = np.empty(len(a), dtype=np.int8)
+    todo: Index = _kernels.start(codes, a, b, len(comparison.levels), out)
+    scores: dict[str, npt.NDArray[np.float64]] = {}  # a string metric's, once per kind
     for index, level in enumerate(comparison.levels):
-        rows = np.flatnonzero(undecided)
-        if len(rows) == 0:
+        if len(todo) == 0:
             break
-        hit = _level_hits(table, comparison, level, a[rows], b[rows], rows, len(a), metric_cache)
-        out[rows[hit]] = index
-        undecided[rows[hit]] = False
+        kind = level.kind
+        if kind == "exact":
+            todo = _kernels.equal(codes, a, b, todo, out, index)
+        elif kind in _KEYED:
+            keyed = table.key_codes(Key(role=role, transform=_KEYED[kind]))
+            todo = _kernels.equal(keyed, a, b, todo, out, index)
+        elif kind == "phone_short_nsn":
+            todo = _short_nsn_level(table, role, a, b, todo, out, index)
+        elif kind == "swapped":
+            assert level.other is not None
+            if level.other in table.values:
+                mine, theirs = table.shared_codes(role, level.other)
+                todo = _kernels.swapped(mine, theirs, a, b, todo, out, index)
+        elif kind in {"date_distance", "numeric_distance"}:
+            assert level.threshold is not None
+            if kind == "date_distance":
+                values, limit = table.days(role), float(level.threshold)
+            else:
+                values, limit = table.numbers(role), level.threshold + _EPS
+            todo = _kernels.within(values, a, b, todo, out, index, limit)
+        else:
+            assert level.threshold is not None
+            if kind not in scores:
+                # undecided pairs only shrink from level to level, so the first level of a
+                # metric scores every pair its later levels can see
+                scores[kind] = _level_scores(table, comparison, kind, codes, uniques, a, b, todo)
+            todo = _kernels.passes(
+                scores[kind], todo, out, index, float(level.threshold), SCORERS[kind][2]
+            )
     return out
 
 
-def _level_hits(
+def _level_scores(
     table: Table,
     comparison: Comparison,
-    level: Level,
+    kind: str,
+    codes: Index,
+    uniques: npt.NDArray[np.object_],
     a: Index,
     b: Index,
-    rows: Index,
-    n_pairs: int,
-    cache: dict[str, npt.NDArray[np.float64]],
-) -> npt.NDArray[np.bool_]:
-    role = comparison.role
-    codes, uniques = table.codes(role)
-    kind = level.kind
-    if kind == "exact":
-        return np.asarray(codes[a] == codes[b])
-    if kind in _KEYED:
-        keyed = table.key_codes(Key(role=role, transform=_KEYED[kind]))
-        return np.asarray((keyed[a] >= 0) & (keyed[a] == keyed[b]))
-    if kind == "phone_short_nsn":
-        return _short_nsn(table, role, a, b)
-    if kind == "swapped":
-        assert level.other is not None
-        if level.other not in table.values:
-            return np.zeros(len(a), dtype=bool)
-        mine, theirs = table.shared_codes(role, level.other)
-        return np.asarray(
-            (mine[a] >= 0) & (theirs[a] >= 0) & (mine[a] == theirs[b]) & (theirs[a] == mine[b])
-        )
-    assert level.threshold is not None
-    if kind == "date_distance":
-        days = table.days(role)
-        return np.asarray(np.abs(days[a] - days[b]) <= level.threshold)
-    if kind == "numeric_distance":
-        nums = table.numbers(role)
-        return np.asarray(np.abs(nums[a] - nums[b]) <= level.threshold + _EPS)
-    # string metric: computed once for all rows still undecided at its first level
-    # undecided rows only shrink from level to level, so the first computation covers all
-    if kind not in cache:
-        cache[kind] = np.full(n_pairs, np.nan)
-        thresholds = [lv.threshold for lv in comparison.levels if lv.kind == kind]
-        loosest = (min if SCORERS[kind][2] else max)(t for t in thresholds if t is not None)
-        profile = (
-            table._memoised(("profile", role, ""), lambda: _profile(uniques))
-            if kind in _FILTERED
-            else None
-        )
-        # whether value pairs repeat is judged on a comparison's first chunk of pairs, once
-        # (a sample's distinct count cost 10 ms a chunk)
-        repeated = table._memoised(
-            ("repeated", role, kind),
-            lambda: _mostly_repeated(
-                np.minimum(codes[a], codes[b]) * len(uniques) + np.maximum(codes[a], codes[b])
-            ),
-        )
-        cache[kind][rows] = _metric_scores(
-            kind, codes, uniques, a, b, loosest, profile, repeated=repeated
-        )
-    return _passes(kind, cache[kind][rows], level.threshold)
+    todo: Index,
+) -> npt.NDArray[np.float64]:
+    """Per pair, the ``kind`` score of the pairs of ``todo``: rapidfuzz's for those whose
+    character counts leave the loosest threshold in reach, a failing score for the others
+    (and for the pairs outside ``todo``, which no level of this metric will look at)."""
+    thresholds = [lv.threshold for lv in comparison.levels if lv.kind == kind]
+    is_similarity = SCORERS[kind][2]
+    loosest = (min if is_similarity else max)(t for t in thresholds if t is not None)
+    scores = np.full(len(a), 0.0 if is_similarity else float(int(loosest)) + 1.0)
+    if kind in _FILTERED:
+        role = comparison.role
+        profile = table._memoised(("profile", role, ""), lambda: _profile(uniques))
+        todo = _reach(profile, kind, loosest, codes, a, b, todo)
+    if len(todo) == 0:
+        return scores
+    ta, tb = a[todo], b[todo]
+    # whether value pairs repeat is judged on a comparison's first chunk of pairs, once
+    # (a sample's distinct count cost 10 ms a chunk)
+    repeated = table._memoised(
+        ("repeated", comparison.role, kind),
+        lambda: _mostly_repeated(
+            np.minimum(codes[ta], codes[tb]) * len(uniques) + np.maximum(codes[ta], codes[tb])
+        ),
+    )
+    scores[todo] = _metric_scores(kind, codes, uniques, ta, tb, loosest, repeated=repeated)
+    return scores
 
 
 def gammas(table: Table, comparisons: Sequence[Comparison], a: Index, b: Index, /) -> Gamma:

@@ -1,0 +1,206 @@
+"""Compiled inner loops of the comparisons (numba).
+
+A comparison's levels are tried in order, each in one pass over the pairs its earlier
+levels left undecided: the pass marks the pairs the level holds for in ``out`` and returns
+the positions of the others (``todo``, ascending). One loop per level instead of numpy's
+gather, compare, mask and index steps: at a million records the comparing stage spent most
+of its time in those temporaries, not in the metrics.
+
+Every function takes record positions ``a``/``b`` and pair positions ``todo`` and leaves
+the pairs outside ``todo`` alone. Compiled on first use and cached on disk (``cache=True``).
+The slow oracle is :func:`identilink.compare.reference_gamma`; property tests hold the
+composed result to it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_EPS = 1e-9
+#: in a profile's first count: no bound for this value (longer than 254 characters)
+UNCHECKED = 255
+#: how :func:`reach` bounds a metric
+EDIT, JARO, JARO_WINKLER = 1, 2, 3
+_POW10 = 10 ** np.arange(19, dtype=np.int64)
+
+
+@njit(nogil=True, cache=True)
+def start(codes, a, b, else_level, out):  # type: ignore[no-untyped-def]
+    """Null pairs get -1, the others the else level; returns the others."""
+    todo = np.empty(len(a), np.int64)
+    n = 0
+    for i in range(len(a)):
+        if codes[a[i]] < 0 or codes[b[i]] < 0:
+            out[i] = -1
+        else:
+            out[i] = else_level
+            todo[n] = i
+            n += 1
+    return todo[:n]
+
+
+@njit(nogil=True, cache=True)
+def equal(keys, a, b, todo, out, level):  # type: ignore[no-untyped-def]
+    """Both have the same non-null key."""
+    rest = np.empty(len(todo), np.int64)
+    n = 0
+    for i in todo:
+        k = keys[a[i]]
+        if k >= 0 and k == keys[b[i]]:
+            out[i] = level
+        else:
+            rest[n] = i
+            n += 1
+    return rest[:n]
+
+
+@njit(nogil=True, cache=True)
+def swapped(mine, theirs, a, b, todo, out, level):  # type: ignore[no-untyped-def]
+    """Each one's value is the other's value of the other role (first and last name)."""
+    rest = np.empty(len(todo), np.int64)
+    n = 0
+    for i in todo:
+        x, y = a[i], b[i]
+        mx, tx = mine[x], theirs[x]
+        if mx >= 0 and tx >= 0 and mx == theirs[y] and tx == mine[y]:
+            out[i] = level
+        else:
+            rest[n] = i
+            n += 1
+    return rest[:n]
+
+
+@njit(nogil=True, cache=True)
+def within(values, a, b, todo, out, level, limit):  # type: ignore[no-untyped-def]
+    """``|values[a] - values[b]| <= limit`` (NaN, a null or unparsable value, never is)."""
+    rest = np.empty(len(todo), np.int64)
+    n = 0
+    for i in todo:
+        if abs(values[a[i]] - values[b[i]]) <= limit:
+            out[i] = level
+        else:
+            rest[n] = i
+            n += 1
+    return rest[:n]
+
+
+@njit(nogil=True, cache=True)
+def short_nsn(keys, number, length, a, b, todo, out, level):  # type: ignore[no-untyped-def]
+    """One national number is a proper suffix of the other, as integers: ``x`` ends with the
+    ``L``-digit ``y`` when ``x mod 10**L == y``. Returns the pairs left and, apart, those
+    whose numbers are not 1-18 ASCII digits (``length`` 0), for the caller's string test."""
+    rest = np.empty(len(todo), np.int64)
+    text = np.empty(len(todo), np.int64)
+    n = m = 0
+    for i in todo:
+        u, v = keys[a[i]], keys[b[i]]
+        if u < 0 or v < 0 or u == v:
+            rest[n] = i
+            n += 1
+            continue
+        lu, lv = length[u], length[v]
+        if lu == 0 or lv == 0:
+            text[m] = i
+            m += 1
+            continue
+        hit = False
+        if lu > lv:
+            hit = number[u] % _POW10[lv] == number[v]
+        elif lv > lu:
+            hit = number[v] % _POW10[lu] == number[u]
+        if hit:
+            out[i] = level
+        else:
+            rest[n] = i
+            n += 1
+    return rest[:n], text[:m]
+
+
+@njit(nogil=True, cache=True)
+def reach(codes, words, meta, a, b, todo, cutoff, mode):  # type: ignore[no-untyped-def]
+    """The pairs of ``todo`` whose metric may reach ``cutoff``, by their values' character
+    counts (``identilink.compare`` explains the bounds); the others cannot.
+
+    ``words``: each value's byte counts as 64-bit words. Pairs go in blocks: their rows are
+    gathered first, then bounded. Gathering and bounding pair by pair left one cache miss
+    waiting at a time (the bound's loop filled the processor's window): 6x slower.
+    """
+    keep = np.empty(len(todo), np.int64)
+    n = 0
+    width = _WORDS  # a constant: the loops over it unroll (a runtime width: 2x slower)
+    rows_x = np.empty((_BLOCK, width), np.uint64)
+    rows_y = np.empty((_BLOCK, width), np.uint64)
+    meta_x = np.empty(_BLOCK, np.uint64)
+    meta_y = np.empty(_BLOCK, np.uint64)
+    byte = np.uint64(0xFF)
+    for first in range(0, len(todo), _BLOCK):
+        size = min(_BLOCK, len(todo) - first)
+        for j in range(size):
+            i = todo[first + j]
+            x, y = codes[a[i]], codes[b[i]]
+            for k in range(width):
+                rows_x[j, k] = words[x, k]
+                rows_y[j, k] = words[y, k]
+            if mode != EDIT:
+                meta_x[j] = meta[x]
+                meta_y[j] = meta[y]
+        for j in range(size):
+            # the first count (lowest byte) marks a value too long to be counted
+            if rows_x[j, 0] & byte == UNCHECKED or rows_y[j, 0] & byte == UNCHECKED:
+                keep[n] = todo[first + j]
+                n += 1
+                continue
+            l1 = np.int64(0)
+            for k in range(width):
+                p, q = rows_x[j, k], rows_y[j, k]
+                for shift in range(0, 64, 8):
+                    d = np.int64((p >> np.uint64(shift)) & byte) - np.int64(
+                        (q >> np.uint64(shift)) & byte
+                    )
+                    l1 += abs(d)
+            if mode == EDIT:
+                ok = bool(l1 <= 2 * int(cutoff))
+            else:
+                mx, my = meta_x[j], meta_y[j]
+                lx = np.int64(mx & np.uint64(0xFFFF))
+                ly = np.int64(my & np.uint64(0xFFFF))
+                if lx == 0 or ly == 0:
+                    ok = True
+                else:
+                    shared = (lx + ly - l1) // 2
+                    bound = (shared / lx + shared / ly + 1.0) / 3.0 if shared > 0 else 0.0
+                    if mode == JARO_WINKLER:
+                        common = 0
+                        for k in range(4):  # the first code points, a byte each from bit 16
+                            bx = (mx >> np.uint64(16 + 8 * k)) & byte
+                            by = (my >> np.uint64(16 + 8 * k)) & byte
+                            if bx != by or bx == 0:
+                                break
+                            common += 1
+                        bound = bound + 0.1 * common * (1.0 - bound)
+                    ok = bool(bound >= cutoff - 1e-6)
+            if ok:
+                keep[n] = todo[first + j]
+                n += 1
+    return keep[:n]
+
+
+_BLOCK = 1024
+_WORDS = 4  # 32 one-byte counts
+
+
+@njit(nogil=True, cache=True)
+def passes(scores, todo, out, level, threshold, similarity):  # type: ignore[no-untyped-def]
+    """A metric's score (per pair, from the caller) reaches the level's threshold."""
+    rest = np.empty(len(todo), np.int64)
+    n = 0
+    for i in todo:
+        s = scores[i]
+        hit = s >= threshold - _EPS if similarity else s <= threshold + _EPS
+        if hit:
+            out[i] = level
+        else:
+            rest[n] = i
+            n += 1
+    return rest[:n]
