@@ -204,3 +204,26 @@ def passes(scores, todo, out, level, threshold, similarity):  # type: ignore[no-
             rest[n] = i
             n += 1
     return rest[:n]
+
+
+@njit(nogil=True, cache=True)
+def same_key(keys, a, b):  # type: ignore[no-untyped-def]
+    """Per pair: both have the same non-null key."""
+    out = np.empty(len(a), np.bool_)
+    for i in range(len(a)):
+        k = keys[a[i]]
+        out[i] = k >= 0 and k == keys[b[i]]
+    return out
+
+
+@njit(nogil=True, cache=True)
+def pack_rows(g, radices):  # type: ignore[no-untyped-def]
+    """Each row of the gamma matrix ``g`` as one integer: mixed radix over its columns,
+    ``g + 1`` in each (null, -1, is 0), the first column most significant."""
+    packed = np.empty(g.shape[0], np.int64)
+    for i in range(g.shape[0]):
+        value = np.int64(0)
+        for j in range(g.shape[1]):
+            value = value * radices[j] + g[i, j] + 1
+        packed[i] = value
+    return packed

@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from identilink import _kernels
 from identilink._sort import stable_order
 from identilink._table import IdentilinkWarning, Table
 from identilink.config import BlockingRule, Key
@@ -341,8 +342,8 @@ def in_rule(
     with blocks up to ``max_block_size`` (:data:`_CAP` when not given), as :func:`block`
     makes them; for a window rule, its pairs."""
     if rule.kind == "equal":
-        codes = rule_codes(table, rule)
-        return (codes[a] == codes[b]) & (codes[a] >= 0)  # type: ignore[no-any-return]
+        same: npt.NDArray[np.bool_] = _kernels.same_key(rule_codes(table, rule), a, b)
+        return same
     cap = None if rule.kind == "window" else (max_block_size or _CAP)
     ra, rb = rule_pairs(table, rule, max_block_size=cap)
     n = np.int64(table.n)

@@ -24,6 +24,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from identilink import _kernels
 from identilink._table import Table
 from identilink.compare import gammas as compute_gammas
 from identilink.config import Comparison, Settings, parse_json
@@ -370,18 +371,28 @@ def _distinct_rows(g: Gamma) -> tuple[Gamma, npt.NDArray[np.intp]]:
     """The distinct rows of ``g`` (sorted) and, per row of ``g``, its distinct row."""
     if len(g) == 0:
         return g, np.zeros(0, dtype=np.intp)
-    # column by column: an int64 copy of the whole matrix was the largest array of a run
-    radices = [int(g[:, j].max()) + 2 for j in range(g.shape[1])]  # null (-1) becomes 0
-    if float(np.prod(np.asarray(radices, dtype=np.float64))) >= 2.0**62:
+    radices = np.asarray(g.max(axis=0), dtype=np.int64) + 2  # null (-1) becomes 0
+    space = float(np.prod(radices.astype(np.float64)))
+    if space >= 2.0**62:
         patterns, inverse = np.unique(g, axis=0, return_inverse=True)
         return patterns.astype(np.int8), inverse.ravel()
-    packed = np.zeros(len(g), dtype=np.int64)
-    for j, radix in enumerate(radices):
-        packed *= radix
-        packed += g[:, j]
-        packed += 1
-    _, first, inverse = np.unique(packed, return_index=True, return_inverse=True)
-    return g[first].astype(np.int8), inverse.ravel()
+    packed = _kernels.pack_rows(np.ascontiguousarray(g, dtype=np.int8), radices)
+    if space > _DENSE_ROWS:
+        _, first, inverse = np.unique(packed, return_index=True, return_inverse=True)
+        return g[first].astype(np.int8), inverse.ravel()
+    # few possible rows (the usual case): count them in a table instead of sorting the pairs
+    present = np.flatnonzero(np.bincount(packed, minlength=int(space)))
+    number = np.zeros(int(space), dtype=np.intp)
+    number[present] = np.arange(len(present))
+    patterns = np.empty((len(present), g.shape[1]), dtype=np.int8)
+    rest = present.copy()
+    for j in range(g.shape[1] - 1, -1, -1):  # the last column is the least significant
+        patterns[:, j] = rest % radices[j] - 1
+        rest //= radices[j]
+    return patterns, number[packed]
+
+
+_DENSE_ROWS = 1 << 24  # possible rows past which distinct rows are found by sorting
 
 
 def _sessions(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -41,6 +42,21 @@ def test_a_session_counted_from_distinct_rows_equals_one_sorted_from_its_pairs(
     got_rows, got_counts = compress(patterns[present][:, free], per_row[present])
     np.testing.assert_array_equal(got_rows, expected_rows)
     np.testing.assert_array_equal(got_counts, expected_counts)
+
+
+@given(
+    st.lists(st.tuples(*[st.integers(-1, 5)] * 3), min_size=1, max_size=60),
+    st.booleans(),
+)
+def test_distinct_rows_agree_with_numpy_unique(rows: list[tuple[int, ...]], dense: bool) -> None:
+    """Both fast paths (counting in a table of possible rows, or sorting packed rows)."""
+    g = np.array(rows, dtype=np.int8)
+    expected, expected_inverse = np.unique(g, axis=0, return_inverse=True)
+    with mock.patch("identilink.model._DENSE_ROWS", 1 << 24 if dense else 0):
+        patterns, inverse = _distinct_rows(g)
+    np.testing.assert_array_equal(patterns, expected)
+    np.testing.assert_array_equal(inverse, expected_inverse.ravel())
+    assert patterns.dtype == np.int8
 
 
 def test_em_recovers_known_parameters() -> None:
