@@ -227,3 +227,44 @@ def pack_rows(g, radices):  # type: ignore[no-untyped-def]
             value = value * radices[j] + g[i, j] + 1
         packed[i] = value
     return packed
+
+
+@njit(nogil=True, cache=True)
+def sum_factors(g, factors, null_column, start):  # type: ignore[no-untyped-def]
+    """Per row of ``g``: ``start`` plus, per column ``j``, ``factors[j, g[i, j]]`` (the
+    column ``null_column[j]`` for a null, -1)."""
+    out = np.empty(g.shape[0], np.float64)
+    for i in range(g.shape[0]):
+        total = start
+        for j in range(g.shape[1]):
+            level = g[i, j]
+            total += factors[j, level if level >= 0 else null_column[j]]
+        out[i] = total
+    return out
+
+
+@njit(nogil=True, cache=True)
+def add_where_exact(weights, g, column, codes, a, adjustment):  # type: ignore[no-untyped-def]
+    """``weights[i] += adjustment[codes[a[i]]]`` where ``g[i, column]`` is 0 (exact)."""
+    for i in range(g.shape[0]):
+        if g[i, column] == 0:
+            weights[i] += adjustment[codes[a[i]]]
+
+
+@njit(nogil=True, cache=True)
+def profile_rows(points, lengths, bucket_of, counts, meta, prefix):  # type: ignore[no-untyped-def]
+    """Fill each value's character counts per bucket and its 8 bytes of length and first
+    code points (``identilink.compare._profile`` describes them). ``points``: the values'
+    code points end to end; ``counts`` and ``meta`` come zeroed."""
+    position = 0
+    for v in range(len(lengths)):
+        size = lengths[v]
+        if size < UNCHECKED:
+            meta[v, 0] = size  # below 255: the high byte stays 0
+            for k in range(size):
+                counts[v, bucket_of[points[position + k]]] += 1
+        else:
+            counts[v, 0] = UNCHECKED
+        for k in range(min(size, prefix)):
+            meta[v, 2 + k] = points[position + k] % 255 + 1
+        position += size

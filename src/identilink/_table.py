@@ -149,7 +149,7 @@ def _transform(key: Key) -> Callable[[str], str | None]:
     if t == "nickname":
         return canonical_given_name
     if t == "nsn":
-        return national_number
+        return national_number.__wrapped__  # once per distinct value: its cache only costs
     if t == "digits_last":
         k = n or 7
         return lambda v: _digits(v)[-k:] or None

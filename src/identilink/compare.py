@@ -135,7 +135,6 @@ _CHUNK = 100_000
 _BUCKETS = 32
 _PREFIX = 4  # Jaro-Winkler's longest counted prefix
 _FILTERED = frozenset({"levenshtein", "damerau_levenshtein", "jaro", "jaro_winkler"})
-_UNCHECKED = _kernels.UNCHECKED  # in a first count: no bound (over 254 characters)
 
 
 class _Profile(NamedTuple):
@@ -153,35 +152,19 @@ class _Profile(NamedTuple):
 
 
 def _profile(uniques: npt.NDArray[np.object_]) -> _Profile:
-    """Profiles of ``uniques`` (strings), vectorised over one encoding of all of them."""
+    """Profiles of ``uniques`` (strings), in one compiled pass over one encoding of them."""
     n = len(uniques)
     lengths = np.fromiter(map(len, uniques), dtype=np.int64, count=n)
-    points = np.frombuffer(
-        "".join(uniques).encode("utf-32-le", "surrogatepass"), dtype=np.uint32
-    ).astype(np.int64)
-    starts = np.cumsum(lengths) - lengths
-    usable = lengths < _UNCHECKED  # so no count reaches the marker
-    meta = np.zeros((n, 8), dtype=np.uint8)
-    meta[:, 0:2] = np.where(usable, lengths, 0).astype("<u2").view(np.uint8).reshape(n, 2)
-    for k in range(_PREFIX):
-        has = lengths > k
-        meta[has, 2 + k] = points[starts[has] + k] % 255 + 1
+    points = np.frombuffer("".join(uniques).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     # the most frequent characters get their own bucket, the others share the last one
     # (frequencies by bincount over code points: no sort of the text)
     frequency = np.bincount(points)
     top = np.argsort(-frequency, kind="stable")[: _BUCKETS - 1]
-    bucket_of = np.full(len(frequency), _BUCKETS - 1, dtype=np.int64)
+    bucket_of = np.full(len(frequency), _BUCKETS - 1, dtype=np.uint8)
     bucket_of[top] = np.arange(len(top))
-    bucket = bucket_of[points]
-    owner = np.repeat(np.arange(n, dtype=np.int64), lengths)
     counts = np.zeros((n, _BUCKETS), dtype=np.uint8)
-    for lo in range(0, n, 65_536):  # bincount's table stays small
-        hi = min(lo + 65_536, n)
-        begin, end = starts[lo], starts[hi - 1] + lengths[hi - 1]
-        flat = (owner[begin:end] - lo) * _BUCKETS + bucket[begin:end]
-        block = np.bincount(flat, minlength=(hi - lo) * _BUCKETS).reshape(-1, _BUCKETS)
-        counts[lo:hi] = np.where(usable[lo:hi, None], block, 0)
-    counts[~usable, 0] = _UNCHECKED
+    meta = np.zeros((n, 8), dtype=np.uint8)
+    _kernels.profile_rows(points, lengths, bucket_of, counts, meta, _PREFIX)
     return _Profile(counts, meta.view("<u8").ravel())
 
 
@@ -253,13 +236,14 @@ def _short_nsn_level(
 def _as_numbers(nsn: npt.NDArray[np.object_]) -> tuple[npt.NDArray[np.int64], Index]:
     """Each distinct national number as an integer and its digit count (0: not 1-18 ASCII
     digits, left to the string path)."""
-    number = np.zeros(len(nsn), dtype=np.int64)
-    length = np.zeros(len(nsn), dtype=np.int64)
-    for i, v in enumerate(nsn):
-        if isinstance(v, str) and 0 < len(v) <= 18 and v.isascii() and v.isdigit():
-            number[i] = int(v)
-            length[i] = len(v)
-    return number, length
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.array(nsn, type=pa.string(), from_pandas=True)
+    digits = pc.fill_null(pc.match_substring_regex(text, "^[0-9]{1,18}$"), False)
+    number = pc.cast(pc.if_else(digits, text, "0"), pa.int64()).to_numpy(zero_copy_only=False)
+    length = pc.if_else(digits, pc.utf8_length(text), 0).to_numpy(zero_copy_only=False)
+    return number.astype(np.int64), length.astype(np.int64)
 
 
 def gamma(table: Table, comparison: Comparison, a: Index, b: Index, /) -> Gamma:

@@ -132,11 +132,29 @@ class FellegiSunterModel:
         Term frequencies come from ``table`` unless ``term_frequencies`` gives, per role, the
         frequency of each pair's left value (an engine holding only some records passes the
         frequencies of all of them)."""
-        weights = np.full(len(g), self.prior_weight)
+        factors = [cm.log2_bayes_factors() for cm in self.comparisons]
+        table_of_factors = np.zeros((len(factors), max((len(f) for f in factors), default=1)))
+        for j, f in enumerate(factors):
+            table_of_factors[j, : len(f)] = f
+        null_column = np.array([len(f) - 1 for f in factors], dtype=np.int64)
+        weights: Float = _kernels.sum_factors(
+            np.ascontiguousarray(g, dtype=np.int8),
+            table_of_factors,
+            null_column,
+            self.prior_weight,
+        )
         for j, cm in enumerate(self.comparisons):
-            weights += cm.log2_bayes_factors()[g[:, j]]
-            given = None if term_frequencies is None else term_frequencies.get(cm.comparison.role)
-            weights += self._tf_adjustment(table, cm, a, g[:, j], given)
+            role = cm.comparison.role
+            if not cm.comparison.term_frequency or cm.comparison.levels[0].kind != "exact":
+                continue
+            given = None if term_frequencies is None else term_frequencies.get(role)
+            if given is None and role in table.values:
+                # per distinct value, then added where the pair agrees exactly
+                codes, _ = table.codes(role)
+                adjustment = self._tf_weights(cm, table.term_frequencies(role))
+                _kernels.add_where_exact(weights, g, j, codes, a, adjustment)
+            else:
+                weights += self._tf_adjustment(table, cm, a, g[:, j], given)
         return weights
 
     def term_frequency_roles(self) -> list[str]:
@@ -169,9 +187,14 @@ class FellegiSunterModel:
         else:
             codes, _ = table.codes(comparison.role)
             tf = table.term_frequencies(comparison.role)[codes[a[exact]]]
-        u_exact = max(cm.u[0], _FLOOR)
-        out[exact] = np.log2(u_exact / np.maximum(tf, _FLOOR))
+        out[exact] = FellegiSunterModel._tf_weights(cm, tf)
         return out
+
+    @staticmethod
+    def _tf_weights(cm: ComparisonModel, tf: Float) -> Float:
+        """The term-frequency adjustment of exact agreement on values of frequency ``tf``."""
+        u_exact = max(cm.u[0], _FLOOR)
+        return np.asarray(np.log2(u_exact / np.maximum(tf, _FLOOR)), dtype=np.float64)
 
     @staticmethod
     def probability(weights: Float) -> Float:

@@ -268,6 +268,37 @@ def test_character_count_bound_never_rules_out_a_pair_that_passes(
     assert _passes(kind, plain, cutoff).tolist() == _passes(kind, bounded, cutoff).tolist()
 
 
+@given(st.lists(short_text | st.text(min_size=250, max_size=260), min_size=1, max_size=12))
+def test_profiles_agree_with_counting_each_value(values: list[str]) -> None:
+    """The compiled profile against counting each value's characters in Python."""
+    import collections
+
+    import numpy as np
+
+    from identilink.compare import _BUCKETS, _PREFIX, _profile
+
+    profile = _profile(np.array(values, dtype=object))
+    frequency = collections.Counter("".join(values))
+    # the buckets: the most frequent characters first, ties by code point (a stable sort of
+    # the code points' frequencies)
+    ranked = sorted(frequency, key=lambda c: (-frequency[c], ord(c)))[: _BUCKETS - 1]
+    bucket = {c: k for k, c in enumerate(ranked)}
+    meta = profile.meta.view(np.uint8).reshape(-1, 8)
+    for v, value in enumerate(values):
+        counted = len(value) < 255
+        want = [0] * _BUCKETS
+        if counted:
+            for c in value:
+                want[bucket.get(c, _BUCKETS - 1)] += 1
+        else:
+            want[0] = 255
+        assert profile.counts[v].tolist() == want
+        length = len(value) if counted else 0
+        assert int(meta[v, 0]) + 256 * int(meta[v, 1]) == length
+        firsts = [ord(c) % 255 + 1 for c in value[:_PREFIX]]
+        assert meta[v, 2 : 2 + _PREFIX].tolist() == firsts + [0] * (_PREFIX - len(firsts))
+
+
 # -- whole-column fast paths (Arrow kernels) -----------------------------------------------
 
 street_text = st.text(alphabet="abcXYZ 0159'`_.-,#/&\t\x1c é’", max_size=24) | st.sampled_from(
