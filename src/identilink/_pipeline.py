@@ -19,8 +19,9 @@ from identilink._table import Table, prepare
 from identilink.blocking import block, cumulative_pairs, in_rule
 from identilink.blocking import count_pairs as count_rule_pairs
 from identilink.cluster import components
+from identilink.compare import gamma as compute_gamma
 from identilink.compare import gammas as compute_gammas
-from identilink.config import BlockingRule, Comparison, Settings
+from identilink.config import BlockingRule, Comparison, Level, Settings
 from identilink.errors import ConfigurationError, InputDataError, ModelError
 from identilink.golden import golden_records
 from identilink.model import FellegiSunterModel, train
@@ -147,6 +148,9 @@ def _must_link(
             continue
         hit = np.ones(len(a), dtype=bool)
         for r in roles:
+            if r in table.value_sets:  # records holding several values: any one shared
+                hit &= compute_gamma(table, Comparison(r, [Level("exact")]), a, b) == 0
+                continue
             codes, _ = table.codes(r)
             hit &= (codes[a] >= 0) & (codes[a] == codes[b])
         which[hit & (which == 0)] = len(names)
@@ -270,6 +274,10 @@ def _run(
                 cluster_ids,
                 display,
                 codes=lambda role: table.codes(role)[0],
+                several={
+                    role: (*table.all_values(role), table.codes(role)[1])
+                    for role in table.value_sets
+                },
             )
     pair_columns: dict[str, object] = {
         "left_id": table.ids[a],

@@ -33,7 +33,7 @@ from identilink.normalize import (
     normalize_text,
 )
 from identilink.normalize._bulk import bulk_emails, bulk_phones, bulk_streets
-from identilink.normalize._column import decode, normalized_codes
+from identilink.normalize._column import ValueSets, decode, normalized_value_sets
 from identilink.normalize.blocklist import blocked_reason
 from identilink.normalize.email import quick_normalized
 from identilink.normalize.names import canonical_given_name
@@ -172,10 +172,15 @@ class Table:
         *,
         source: npt.NDArray[np.int8] | None = None,
         codes: Mapping[str, tuple[Codes, Strings]] | None = None,
+        value_sets: Mapping[str, ValueSets] | None = None,
     ) -> None:
         self.ids = ids
+        #: per role, each record's value (its first, where it holds several)
         self.values = dict(values)
         self.reports = reports
+        #: per multi-valued role: ``(record, code)`` of every value of the records that hold
+        #: more than one (the roles whose cells never do are absent)
+        self.value_sets: dict[str, ValueSets] = dict(value_sets or {})
         #: 0 for left, 1 for right in link mode; ``None`` when deduplicating.
         self.source = source
         #: codes and distinct values per role, then per key; ``codes`` given by prepare
@@ -242,6 +247,26 @@ class Table:
         result: _T = self._memo[key]
         return result
 
+    def all_values(self, role: str) -> ValueSets:
+        """``(record, code)`` of every value of ``role``, records ascending: one per record
+        holding one, each of theirs for the records holding several."""
+
+        def compute() -> ValueSets:
+            codes, _ = self.codes(role)
+            single = np.flatnonzero(codes >= 0)
+            if role not in self.value_sets:
+                return single, codes[single]
+            rows, values = self.value_sets[role]
+            many = np.zeros(self.n, dtype=bool)
+            many[rows] = True
+            single = single[~many[single]]
+            record = np.concatenate([single, rows])
+            value = np.concatenate([codes[single], values])
+            order = np.argsort(record, kind="stable")
+            return record[order], value[order]
+
+        return self._memoised(("all values", role, ""), compute)
+
     def shared_codes(self, role: str, other: str) -> tuple[Codes, Codes]:
         """Codes of two roles over one vocabulary, so values can be compared crosswise."""
 
@@ -292,6 +317,11 @@ def _ordinal(value: object) -> float:
         return np.nan
 
 
+#: a text cell of these roles holding one of these characters holds several values (an
+#: e-mail address or a phone number never contains them); a list cell does in any role
+_SEPARATORS = {"email": ";,", "phone": ";"}
+
+
 def _check_ids(ids: pd.Series, where: str) -> None:
     if ids.isna().any():
         row = int(np.flatnonzero(ids.isna().to_numpy())[0])
@@ -336,15 +366,17 @@ def prepare(
     )
     values: dict[str, Strings] = {}
     codes: dict[str, tuple[Codes, Strings]] = {}
+    value_sets: dict[str, ValueSets] = {}
     reports: list[ColumnReport] = []
     for role, column in roles.items():
         func = normalizer_for(role, settings)
         series = pd.concat([f[column] for f in frames], ignore_index=True)
-        role_codes, uniques, report = normalized_codes(
+        role_codes, uniques, report, several = normalized_value_sets(
             series,
             func,
             column=column,
             role=role,
+            separators=_SEPARATORS.get(role, ""),
             quick=quick_normalizer_for(role, settings),
             bulk=_bulk_normalizer_for(role, settings),
         )
@@ -363,6 +395,8 @@ def prepare(
             continue
         values[role] = decode(role_codes, uniques)
         codes[role] = (role_codes, uniques)
+        if several is not None:
+            value_sets[role] = several
     if not values:
         raise InputDataError(
             f"no usable columns: roles {sorted(roles)} were found but hold no usable values"
@@ -372,4 +406,4 @@ def prepare(
     source = None
     if len(frames) == 2:
         source = np.repeat(np.array([0, 1], dtype=np.int8), [len(frames[0]), len(frames[1])])
-    return Table(ids, values, reports, source=source, codes=codes)
+    return Table(ids, values, reports, source=source, codes=codes, value_sets=value_sets)

@@ -30,7 +30,7 @@ import pandas as pd
 
 from identilink import _kernels
 from identilink._sort import stable_order
-from identilink._table import IdentilinkWarning, Table
+from identilink._table import IdentilinkWarning, Table, _transform
 from identilink.config import BlockingRule, Key
 from identilink.errors import ConfigurationError
 
@@ -61,9 +61,32 @@ def rule_codes(table: Table, rule: BlockingRule) -> Index:
     return table._rule_codes[name]
 
 
+def _special_key(table: Table, rule: BlockingRule) -> Key | None:
+    """The key that makes a rule multi-valued or a window: a ``multi`` or ``window`` key, or
+    an equality key on a role whose records may hold several values (records sharing any
+    of them pair up). ``None`` for a rule of plain equality keys."""
+    special = [k for k in rule.keys if k.kind != "equal" or k.role in table.value_sets]
+    if len(special) > 1:
+        raise ConfigurationError(
+            f"blocking rule '{rule}' has more than one key with several values per record "
+            f"({', '.join(str(k) for k in special)}; a role's list cells count): write "
+            "them as separate rules"
+        )
+    return special[0] if special else None
+
+
+def _kind(table: Table, rule: BlockingRule) -> str:
+    """How a rule makes pairs on this table: ``equal``, ``multi`` or ``window``."""
+    key = _special_key(table, rule)
+    if key is None:
+        return "equal"
+    return "window" if key.kind == "window" else "multi"
+
+
 def _combined_codes(table: Table, rule: BlockingRule) -> Index:
     combined: Index | None = None
-    keys = [k for k in rule.keys if k.kind == "equal"]
+    special = _special_key(table, rule)
+    keys = [k for k in rule.keys if k.kind == "equal" and k != special]
     if not keys:
         return np.zeros(table.n, dtype=np.int64)
     for key in keys:
@@ -164,8 +187,10 @@ def _key_sets(table: Table, key: Key) -> tuple[Index, Index]:
     key; the keys of each distinct value are worked out once."""
 
     def compute() -> tuple[Index, Index]:
-        codes, uniques = table.codes(key.role)
-        if key.transform == "minhash":
+        _, uniques = table.codes(key.role)
+        if key.kind == "equal":  # a role holding several values: each value's key
+            counts, pieces = _value_keys(table, key, uniques)
+        elif key.transform == "minhash":
             counts, pieces = _minhash_bands(uniques, key.arg or 16)
         else:
             split = _splitter(key)
@@ -174,12 +199,29 @@ def _key_sets(table: Table, key: Key) -> tuple[Index, Index]:
             flat = np.array([p for each in lists for p in each], dtype=object)
             pieces = pd.factorize(flat)[0].astype(np.int64) if len(flat) else flat
         starts = np.cumsum(counts) - counts
-        rows = np.flatnonzero(codes >= 0)
-        each = counts[codes[rows]]
-        at = np.repeat(starts[codes[rows]], each) + _ranks(each)
-        return np.repeat(rows, each).astype(np.int64), np.asarray(pieces[at], dtype=np.int64)
+        rows, values = table.all_values(key.role)  # every value of every record
+        each = counts[values]
+        at = np.repeat(starts[values], each) + _ranks(each)
+        record, piece = np.repeat(rows, each).astype(np.int64), pieces[at].astype(np.int64)
+        if key.kind == "equal" or key.role in table.value_sets:
+            # a record whose values share a key holds it once
+            width = np.int64(int(piece.max()) + 1 if len(piece) else 1)
+            packed = _distinct(record * width + piece)
+            record, piece = packed // width, packed % width
+        return record, piece
 
     return table._memoised(("key sets", str(key), ""), compute)
+
+
+def _value_keys(table: Table, key: Key, uniques: npt.NDArray[np.object_]) -> tuple[Index, Index]:
+    """Per distinct value of the key's role: how many keys it has (one, or none where the
+    transform gives none) and the keys, numbered."""
+    if key.transform is None:
+        return np.ones(len(uniques), dtype=np.int64), np.arange(len(uniques), dtype=np.int64)
+    f = _transform(key)
+    keys = pd.factorize(np.array([f(u) for u in uniques] + [None], dtype=object))[0][:-1]
+    keys = keys.astype(np.int64)
+    return (keys >= 0).astype(np.int64), keys[keys >= 0]
 
 
 def _splitter(key: Key) -> Callable[[str], list[str]]:
@@ -259,7 +301,8 @@ def _special_pairs(
 ) -> tuple[Index, Index, int]:
     """Pairs of a multi-valued or window rule: ``(a, b, blocks skipped as too large)``."""
     equal = rule_codes(table, rule)
-    key = next(k for k in rule.keys if k.kind != "equal")
+    key = _special_key(table, rule)
+    assert key is not None
     if key.kind == "window":
         a, b = _window_pairs(table, key, equal)
         return a, b, 0
@@ -341,10 +384,11 @@ def in_rule(
     equality rule, the pairs that share its keys; for a multi-valued rule, the pairs it makes
     with blocks up to ``max_block_size`` (:data:`_CAP` when not given), as :func:`block`
     makes them; for a window rule, its pairs."""
-    if rule.kind == "equal":
+    kind = _kind(table, rule)
+    if kind == "equal":
         same: npt.NDArray[np.bool_] = _kernels.same_key(rule_codes(table, rule), a, b)
         return same
-    cap = None if rule.kind == "window" else (max_block_size or _CAP)
+    cap = None if kind == "window" else (max_block_size or _CAP)
     ra, rb = rule_pairs(table, rule, max_block_size=cap)
     n = np.int64(table.n)
     return np.isin(a * n + b, ra * n + rb)
@@ -369,7 +413,7 @@ def _rule_pairs(
     table: Table, rule: BlockingRule, max_block_size: int | None
 ) -> tuple[Index, Index, Index | int, Index]:
     codes = rule_codes(table, rule)
-    if rule.kind != "equal":
+    if _kind(table, rule) != "equal":
         a, b, skipped = _special_pairs(table, rule, max_block_size)
         return a, b, skipped, codes
     if table.source is None:
@@ -446,16 +490,19 @@ def count_pairs(table: Table, rules: Sequence[BlockingRule], /) -> pd.DataFrame:
     rows = []
     for rule in rules:
         codes = rule_codes(table, rule)
-        if rule.kind == "window":
-            a, _ = _window_pairs(table, next(k for k in rule.keys if k.kind == "window"), codes)
-            key_codes, _ = table.codes(next(k.role for k in rule.keys if k.kind == "window"))
+        kind, special = _kind(table, rule), _special_key(table, rule)
+        if kind == "window":
+            assert special is not None
+            a, _ = _window_pairs(table, special, codes)
+            key_codes, _ = table.codes(special.role)
             valid_codes = codes[(codes >= 0) & (key_codes >= 0)]
             sizes = np.bincount(valid_codes) if len(valid_codes) else np.zeros(0, np.int64)
             rows.append(_count_row(rule, len(a), sizes, int(len(codes) - len(valid_codes))))
             continue
         source = table.source
-        if rule.kind == "multi":
-            record, pieces = _key_sets(table, next(k for k in rule.keys if k.kind == "multi"))
+        if kind == "multi":
+            assert special is not None
+            record, pieces = _key_sets(table, special)
             keep = codes[record] >= 0
             width = np.int64(int(pieces.max()) + 1 if len(pieces) else 1)
             nulls = int(table.n - np.count_nonzero(np.bincount(record[keep], minlength=table.n)))
@@ -516,7 +563,7 @@ def cumulative_pairs(
     parts = []
     for rule in rules:
         codes = rule_codes(table, rule)
-        if rule.kind != "equal":
+        if _kind(table, rule) != "equal":
             a, b, _ = _special_pairs(table, rule, max_block_size)
             if keep is not None:  # renumber into the sample, as pairs_within does below
                 inside = np.isin(a, keep) & np.isin(b, keep)

@@ -248,7 +248,65 @@ def _as_numbers(nsn: npt.NDArray[np.object_]) -> tuple[npt.NDArray[np.int64], In
 
 def gamma(table: Table, comparison: Comparison, a: Index, b: Index, /) -> Gamma:
     """Gamma of one comparison for the pairs ``(a[i], b[i])``: each level in one compiled
-    pass over the pairs the levels before it left undecided (:mod:`identilink._kernels`)."""
+    pass over the pairs the levels before it left undecided (:mod:`identilink._kernels`).
+
+    Where records hold several values of the role (list cells), a pair gets the best level
+    any two of their values reach: any shared e-mail is an exact match."""
+    out = _gamma_of_values(table, comparison, a, b)
+    if comparison.role in table.value_sets:
+        _best_of_values(table, comparison, a, b, out)
+    return out
+
+
+def _best_of_values(table: Table, comparison: Comparison, a: Index, b: Index, out: Gamma) -> None:
+    """Lower ``out`` to the best level of any two values of the pairs where a record holds
+    several: every value pair is compared (on a table whose records are the values)."""
+    role = comparison.role
+    first, count, values = table._memoised(("value spans", role, ""), lambda: _spans(table, role))
+    several = np.flatnonzero((count[a] > 1) | (count[b] > 1))
+    several = several[(count[a[several]] > 0) & (count[b[several]] > 0)]
+    if len(several) == 0:
+        return
+    x, y = a[several], b[several]
+    per_pair = count[x] * count[y]
+    owner = np.repeat(np.arange(len(several), dtype=np.int64), per_pair)
+    rank = _ranks(per_pair)
+    width = count[y][owner]
+    left = first[x][owner] + rank // width
+    right = first[y][owner] + rank % width
+    _, uniques = table.codes(role)
+    elements = table._memoised(
+        ("value table", role, ""),
+        lambda: Table(
+            np.arange(len(values)).astype(object),
+            {role: uniques[values]},
+            [],
+            codes={role: (values, uniques)},
+        ),
+    )
+    levels = _gamma_of_values(elements, comparison, left, right)
+    starts = np.cumsum(per_pair) - per_pair
+    # each value is valid, so no level is null (-1): the best is the smallest
+    best = np.minimum.reduceat(levels, starts)
+    current = out[several]
+    out[several] = np.where(current < 0, best, np.minimum(current, best))
+
+
+def _spans(table: Table, role: str) -> tuple[Index, Index, Index]:
+    """Per record, where its values start in :meth:`Table.all_values` and how many it has;
+    and the values' codes."""
+    records, values = table.all_values(role)
+    count = np.bincount(records, minlength=table.n).astype(np.int64)
+    return np.cumsum(count) - count, count, values
+
+
+def _ranks(sizes: Index) -> Index:
+    """``[0..s0-1, 0..s1-1, ...]`` for group sizes ``s``."""
+    return np.arange(int(sizes.sum()), dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+
+
+def _gamma_of_values(table: Table, comparison: Comparison, a: Index, b: Index) -> Gamma:
+    """Gamma of one comparison on each record's (first) value."""
     role = comparison.role
     codes, uniques = table.codes(role)
     out = np.empty(len(a), dtype=np.int8)

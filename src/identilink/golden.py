@@ -28,13 +28,24 @@ def golden_records(
     cluster_ids: npt.NDArray[np.object_],
     record_ids: npt.NDArray[np.object_],
     codes: Callable[[str], npt.NDArray[np.int64]] | None = None,
+    several: Mapping[
+        str, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.object_]]
+    ]
+    | None = None,
 ) -> pd.DataFrame:
     """Golden record per cluster (``labels`` index ``cluster_ids``) over the role columns.
 
     ``original`` holds the input rows in table order; ``normalized`` the role values;
     ``codes``, where given, a role's integer codes of them (-1 for null: what
     ``pd.factorize`` gives, already at hand in a prepared table).
+
+    ``several``: per role whose records may hold several values (list cells), ``(record,
+    code, distinct values)`` of every value. For those roles ``<column>__all`` lists every
+    value the cluster's records hold, the most frequent first (ties: the first seen), and
+    the golden value is the first of them, normalised (an input cell holds a list), its
+    source the first record holding it.
     """
+    several = several or {}
     n_clusters = len(cluster_ids)
     sizes = np.bincount(labels, minlength=n_clusters)
     out: dict[str, npt.NDArray[Any]] = {"cluster_id": cluster_ids, "n_records": sizes}
@@ -66,14 +77,50 @@ def golden_records(
             first = np.ones(len(order), dtype=bool)
             first[1:] = in_order[1:] != in_order[:-1]
             chosen[in_order[first]] = present[order][first]
-        has = chosen >= 0
         col_values = np.full(n_clusters, None, dtype=object)
-        col_values[has] = original[column].to_numpy(dtype=object)[chosen[has]]
+        if role in several:  # the most frequent of every value the cluster holds
+            records, value_codes, uniques = several[role]
+            every, chosen = _union(records, labels, value_codes, uniques, n_clusters)
+            has = chosen >= 0
+            col_values[has] = [values[0] for values in every[has]]
+            out[f"{column}__all"] = every
+        else:
+            has = chosen >= 0
+            col_values[has] = original[column].to_numpy(dtype=object)[chosen[has]]
         sources = np.full(n_clusters, None, dtype=object)
         sources[has] = record_ids[chosen[has]]
         out[column] = col_values
         out[f"{column}__source"] = sources
     return pd.DataFrame(out, copy=False)  # built once: inserting columns copied them
+
+
+def _union(
+    records: npt.NDArray[np.int64],
+    labels: npt.NDArray[np.int64],
+    values: npt.NDArray[np.int64],
+    uniques: npt.NDArray[np.object_],
+    n_clusters: int,
+) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.int64]]:
+    """Per cluster, the list of the distinct values its records hold (``None`` for none),
+    the most frequent first, ties to the first seen; and the first record holding the
+    first of them (-1 for none). ``(records, values)``: every value of every record, records
+    ascending, values as codes into ``uniques``."""
+    out = np.full(n_clusters, None, dtype=object)
+    source = np.full(n_clusters, -1, dtype=np.int64)
+    if len(values) == 0:
+        return out, source
+    width = np.int64(len(uniques))
+    inverse, distinct = pd.factorize(labels[records] * width + values)
+    count = np.bincount(inverse, minlength=len(distinct))
+    first_seen = np.full(len(distinct), len(inverse), dtype=np.int64)
+    np.minimum.at(first_seen, inverse, np.arange(len(inverse), dtype=np.int64))
+    order = np.lexsort((first_seen, -count, distinct // width))
+    owner, words = distinct[order] // width, uniques[distinct[order] % width]
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    for start, end in zip(starts.tolist(), [*starts[1:].tolist(), len(owner)], strict=True):
+        out[owner[start]] = words[start:end].tolist()
+    source[owner[starts]] = records[first_seen[order][starts]]
+    return out, source
 
 
 def _order(

@@ -396,6 +396,17 @@ def _run(
             raise UnknownColumnError(
                 f"{name}: column(s) {missing} not found; it has {list(frame.columns)}"
             )
+        lists = [
+            f.name
+            for f in frame.schema.fields
+            if f.name in roles.values() and isinstance(f.dataType, T.ArrayType | T.MapType)
+        ]
+        if lists:
+            raise InputDataError(
+                f"{name}: column(s) {lists} hold lists (several values per record), which "
+                "the Spark engine does not take: it compares one value per cell. Use the "
+                "local engine (identilink.dedupe / link), or one column per value"
+            )
     every_key = [k for r in settings.blocking_rules or () for k in r.keys]
     keys = {  # equality keys: one value per record
         f"key_{i}": key

@@ -233,6 +233,9 @@ def test_bad_ids_and_columns_are_clear_errors(spark: Any) -> None:
         )
     with pytest.raises(identilink.UnknownColumnError, match="surname"):
         dedupe(from_pandas(spark, frame), {"id_column": "id", "roles": {"last_name": "surname"}})
+    lists = frame.assign(id=["1", "2", "3"], email=[["a@x.com", "b@y.com"], ["c@z.com"], None])
+    with pytest.raises(identilink.InputDataError, match=r"\['email'\] hold lists"):
+        dedupe(from_pandas(spark, lists), {"id_column": "id"})
 
 
 def test_generated_multichannel_fragments_same_model_and_clusters(

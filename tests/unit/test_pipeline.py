@@ -206,11 +206,12 @@ def test_empty_result_when_nothing_blocks() -> None:
 def test_nested_values_are_rejected_not_crashed_on() -> None:
     rows = [dict(r) for r in ROWS]
     rows[0]["first_name"] = {"given": "Anna"}
-    rows[1]["email"] = ["a@x.com"]
+    rows[1]["email"] = [["a@x.com"]]  # a list cell holds values; a list in it is nested
     result = identilink.dedupe(rows)
     assert result.report["n_rejected_values"] == 3  # two nested values and 'not-an-email'
     reasons = {r["role"]: r["examples"][0][1] for r in result.report["rejected_values"]}
     assert reasons["first_name"] == "a nested value, not a scalar"
+    assert reasons["email"] == "a nested value, not a scalar"
 
 
 def test_a_single_record_is_its_own_cluster() -> None:
