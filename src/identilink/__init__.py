@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from identilink._engine import Engine, EngineResult, LocalEngine, engine
 from identilink._io import read_table, write_table
-from identilink._pipeline import Result, count_pairs, dedupe, link
+from identilink._pipeline import Result, candidate_pairs, count_pairs, dedupe, link
 from identilink._suggest import suggest_blocking
 from identilink._table import IdentilinkWarning
 from identilink._version import __version__
@@ -58,6 +58,7 @@ __all__ = [
     "UnknownColumnError",
     "UnknownFragmentError",
     "__version__",
+    "candidate_pairs",
     "count_pairs",
     "dedupe",
     "engine",

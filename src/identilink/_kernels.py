@@ -268,3 +268,17 @@ def profile_rows(points, lengths, bucket_of, counts, meta, prefix):  # type: ign
         for k in range(min(size, prefix)):
             meta[v, 2 + k] = points[position + k] % 255 + 1
         position += size
+
+
+@njit(nogil=True, cache=True)
+def not_made(keys, allowed, a, b, todo):  # type: ignore[no-untyped-def]
+    """The pairs of ``todo`` an equality rule does not make: not the same non-null key, or
+    a key whose block the rule skips (``allowed[key]`` false)."""
+    rest = np.empty(len(todo), np.int64)
+    n = 0
+    for i in todo:
+        k = keys[a[i]]
+        if not (k >= 0 and k == keys[b[i]] and allowed[k]):
+            rest[n] = i
+            n += 1
+    return rest[:n]

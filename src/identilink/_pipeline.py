@@ -16,7 +16,7 @@ import pandas as pd
 from identilink._io import to_pandas
 from identilink._progress import Progress
 from identilink._table import Table, prepare
-from identilink.blocking import block, cumulative_pairs, in_rule
+from identilink.blocking import CHUNK_PAIRS, block, cumulative_pairs, in_rule, iter_pairs
 from identilink.blocking import count_pairs as count_rule_pairs
 from identilink.cluster import components
 from identilink.compare import gamma as compute_gamma
@@ -32,7 +32,7 @@ from identilink.roles import (
     infer_roles,
 )
 
-__all__ = ["Result", "count_pairs", "dedupe", "link"]
+__all__ = ["Result", "candidate_pairs", "count_pairs", "dedupe", "link"]
 
 _SIDES = np.array(["left", "right"], dtype=object)
 
@@ -367,6 +367,43 @@ def count_pairs(
     counts["estimated"] = estimated
     counts["kept"] = [r in kept for r in rules]
     return counts
+
+
+def candidate_pairs(
+    data: object,
+    /,
+    settings: Settings | Mapping[str, Any] | None = None,
+    *,
+    columns: Mapping[str, str] | None = None,
+    chunk_pairs: int = CHUNK_PAIRS,
+) -> Iterator[pd.DataFrame]:
+    """The candidate pairs a run of :func:`dedupe` would compare, ``chunk_pairs`` (about)
+    at a time, for pair counts too large to hold: frames of ``left_id, right_id, rule``
+    (the first rule making the pair), each pair once over all of them. Default rules that
+    make more than ``max_pairs_per_record`` pairs per record are left out, as in a run.
+
+    Beyond the prepared records, memory is bounded by the chunk for equality rules;
+    multi-valued and window rules make their pairs whole first
+    (:func:`identilink.blocking.iter_pairs`).
+    """
+    frame = to_pandas(data, name="input")
+    given = _coerce_settings(settings) or Settings()
+    resolved, table = prepare_one(frame, given, columns)
+    assert resolved.blocking_rules is not None
+    rules = tuple(r for r in resolved.blocking_rules if all(k.role in table.values for k in r.keys))
+    if given.blocking_rules is None:
+        rules, _ = _within_budget(table, rules, resolved.max_pairs_per_record)
+    names = [str(r) for r in rules]
+    for chunk in iter_pairs(
+        table, rules, max_block_size=resolved.max_block_size, chunk_pairs=chunk_pairs
+    ):
+        yield pd.DataFrame(
+            {
+                "left_id": table.ids[chunk.left],
+                "right_id": table.ids[chunk.right],
+                "rule": names[chunk.rule],
+            }
+        )
 
 
 def _coerce_settings(settings: Settings | Mapping[str, Any] | None) -> Settings | None:

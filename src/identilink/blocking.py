@@ -19,9 +19,10 @@ Two other kinds of key (at most one per rule, beside any equality keys):
 
 from __future__ import annotations
 
+import itertools
 import warnings
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import attrs
 import numpy as np
@@ -35,10 +36,13 @@ from identilink.config import BlockingRule, Key
 from identilink.errors import ConfigurationError
 
 __all__ = [
+    "CHUNK_PAIRS",
     "BlockingResult",
+    "PairChunk",
     "block",
     "count_pairs",
     "cumulative_pairs",
+    "iter_pairs",
     "key_pieces",
     "minhash_band_values",
     "pairs_between",
@@ -125,6 +129,31 @@ def pairs_within(
 
     Blocks larger than ``max_block_size`` are skipped and their codes returned.
     """
+    plan = _within_plan(codes, max_block_size)
+    a, b = plan.pairs(0, len(plan.counts))
+    return a, b, plan.oversized
+
+
+@attrs.frozen
+class _WithinPlan:
+    """A rule's blocks, with per sorted position how many pairs it starts: each sorted
+    position ``p`` in a block ``[g, g + s)`` pairs with positions ``p+1 .. g+s-1``. Its
+    arrays are as long as the records; pairs are made for a range of positions at a time."""
+
+    order: Index
+    positions: Index
+    counts: Index
+    oversized: Index
+
+    def pairs(self, lo: int, hi: int) -> tuple[Index, Index]:
+        counts = self.counts[lo:hi]
+        left = np.repeat(self.positions[lo:hi], counts)
+        right = left + _ranks(counts) + 1
+        a, b = self.order[left], self.order[right]
+        return np.minimum(a, b), np.maximum(a, b)
+
+
+def _within_plan(codes: Index, max_block_size: int | None) -> _WithinPlan:
     order, starts, sizes = _groups(codes)
     oversized = np.zeros(0, dtype=np.int64)
     if max_block_size is not None:
@@ -134,21 +163,10 @@ def pairs_within(
             starts, sizes = starts[~big], sizes[~big]
     keep = sizes >= 2
     starts, sizes = starts[keep], sizes[keep]
-    if len(starts) == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, oversized
-    # each sorted position p in a block [g, g + s) pairs with positions p+1 .. g+s-1
     member_start = np.repeat(starts, sizes)
     positions = member_start + _ranks(sizes)
     counts = member_start + np.repeat(sizes, sizes) - positions - 1
-    left_pos = np.repeat(positions, counts)
-    offsets = np.arange(len(left_pos), dtype=np.int64) - np.repeat(
-        np.cumsum(counts) - counts, counts
-    )
-    right_pos = left_pos + offsets + 1
-    a, b = order[left_pos], order[right_pos]
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
-    return lo, hi, oversized
+    return _WithinPlan(order, positions, counts, oversized)
 
 
 def _ranks(sizes: Index) -> Index:
@@ -157,10 +175,48 @@ def _ranks(sizes: Index) -> Index:
     return np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
 
 
+def _spans(counts: Index, limit: int | None) -> list[tuple[int, int]]:
+    """Consecutive ranges of ``counts`` holding about ``limit`` pairs each (at most
+    ``limit`` plus one entry's count); one range when ``limit`` is ``None``."""
+    total = int(counts.sum())
+    if limit is None or total <= limit:
+        return [(0, len(counts))]
+    cumulative = np.cumsum(counts)
+    cuts = np.searchsorted(cumulative, np.arange(limit, total, limit, dtype=np.int64), "right")
+    bounds = np.unique(np.r_[0, cuts, len(counts)]).tolist()
+    return list(itertools.pairwise(bounds))
+
+
 def pairs_between(
     codes: Index, is_right: npt.NDArray[np.bool_], /, *, max_block_size: int | None = None
 ) -> tuple[Index, Index, Index]:
     """Pairs ``(a, b)`` with ``a`` a left record and ``b`` a right record sharing a code."""
+    plan = _between_plan(codes, is_right, max_block_size)
+    a, b = plan.pairs(0, len(plan.counts))
+    return a, b, plan.oversized
+
+
+@attrs.frozen
+class _BetweenPlan:
+    """Per left record of a non-empty block, how many right records it pairs with and where
+    they start in the right records sorted by code."""
+
+    left: Index
+    counts: Index
+    first_right: Index
+    right_order: Index
+    oversized: Index
+
+    def pairs(self, lo: int, hi: int) -> tuple[Index, Index]:
+        counts = self.counts[lo:hi]
+        a = np.repeat(self.left[lo:hi], counts)
+        b = self.right_order[np.repeat(self.first_right[lo:hi], counts) + _ranks(counts)]
+        return a.astype(np.int64), b.astype(np.int64)
+
+
+def _between_plan(
+    codes: Index, is_right: npt.NDArray[np.bool_], max_block_size: int | None
+) -> _BetweenPlan:
     left = np.flatnonzero(~is_right & (codes >= 0))
     right = np.flatnonzero(is_right & (codes >= 0))
     width = int(codes.max()) + 1 if len(codes) else 1
@@ -175,11 +231,8 @@ def pairs_between(
     right_order = right[stable_order(codes[right])]
     right_start = np.cumsum(count_right) - count_right
     left = left[allowed[codes[left]]]
-    reps = count_right[codes[left]]
-    a = np.repeat(left, reps)
-    offsets = _ranks(reps)
-    b = right_order[np.repeat(right_start[codes[left]], reps) + offsets]
-    return a.astype(np.int64), b.astype(np.int64), oversized
+    counts = count_right[codes[left]]
+    return _BetweenPlan(left, counts, right_start[codes[left]], right_order, oversized)
 
 
 def _key_sets(table: Table, key: Key) -> tuple[Index, Index]:
@@ -423,64 +476,176 @@ def _rule_pairs(
     return a, b, big, codes
 
 
+@attrs.frozen
+class PairChunk:
+    """Candidate pairs ``(left[i], right[i])`` (record positions) that rule number ``rule``
+    is the first of the rules to make."""
+
+    left: Index
+    right: Index
+    rule: int
+
+
+#: pairs a chunk of :func:`iter_pairs` holds, about (and what :func:`block` makes at a time)
+CHUNK_PAIRS = 2_000_000
+
+
+def iter_pairs(
+    table: Table,
+    rules: Sequence[BlockingRule],
+    /,
+    *,
+    max_block_size: int | None,
+    chunk_pairs: int = CHUNK_PAIRS,
+) -> Iterator[PairChunk]:
+    """The candidate pairs of :func:`block` in chunks of about ``chunk_pairs``: each pair
+    once, in the chunk of the first rule that makes it.
+
+    An equality rule makes its pairs a range of its blocks at a time and drops those an
+    earlier rule makes (an earlier equality rule is asked by its codes, so beyond the
+    records' own arrays memory is bounded by the chunk whatever the pair count). A
+    multi-valued or window rule makes its pairs whole (each once; at most 300M) before
+    they are chunked, and keeps them sorted for the rules after it to ask.
+    """
+    if chunk_pairs < 1:
+        raise ConfigurationError("chunk_pairs must be at least 1")
+    for chunk, _ in _pair_stream(table, rules, max_block_size, chunk_pairs):
+        if chunk is not None:
+            yield chunk
+
+
+def _pair_stream(
+    table: Table, rules: Sequence[BlockingRule], max_block_size: int | None, chunk_pairs: int
+) -> Iterator[tuple[PairChunk | None, tuple[int, Index | int, Index] | None]]:
+    """:func:`iter_pairs`' chunks; after each rule's, ``(None, (pairs it made on its own,
+    its oversized blocks, its codes))``."""
+    n = np.int64(table.n)
+    made_before: list[Callable[[Index, Index, Index], Index]] = []
+    for number, rule in enumerate(rules):
+        codes = rule_codes(table, rule)
+        packed: Index | None = None
+        if _kind(table, rule) == "equal":
+            plan: _WithinPlan | _BetweenPlan = (
+                _within_plan(codes, max_block_size)
+                if table.source is None
+                else _between_plan(codes, table.source == 1, max_block_size)
+            )
+            big: Index | int = plan.oversized
+            made = int(plan.counts.sum())
+            batches: Iterator[tuple[Index, Index]] = (
+                plan.pairs(lo, hi) for lo, hi in _spans(plan.counts, chunk_pairs)
+            )
+        else:
+            every_a, every_b, big = _special_pairs(table, rule, max_block_size)
+            made = len(every_a)
+            packed = np.sort(every_a * n + every_b)  # for the rules after it
+            batches = (
+                (every_a[i : i + chunk_pairs], every_b[i : i + chunk_pairs])
+                for i in range(0, made, chunk_pairs)
+            )
+        for a, b in batches:
+            keep: Index = np.arange(len(a), dtype=np.int64)
+            for earlier in made_before:
+                if len(keep) == 0:
+                    break
+                keep = earlier(a, b, keep)
+            if len(keep) == len(a):
+                yield PairChunk(a, b, number), None
+            elif len(keep):
+                yield PairChunk(a[keep], b[keep], number), None
+        yield None, (made, big, codes)
+        made_before.append(_not_made_by(codes, max_block_size, packed, n))
+
+
+def _not_made_by(
+    codes: Index, max_block_size: int | None, packed: Index | None, n: np.int64
+) -> Callable[[Index, Index, Index], Index]:
+    """The pairs of ``todo`` (positions into ``a``/``b``) a rule does not make: told by its
+    codes for an equality rule (the same non-null code, in a block it does not skip), by
+    its sorted pairs otherwise."""
+    if packed is not None:
+
+        def unlisted(a: Index, b: Index, todo: Index) -> Index:
+            if len(packed) == 0:
+                return todo
+            wanted = a[todo] * n + b[todo]
+            at = np.minimum(np.searchsorted(packed, wanted), len(packed) - 1)
+            rest: Index = todo[packed[at] != wanted]
+            return rest
+
+        return unlisted
+    sizes = np.bincount(codes[codes >= 0]) if (codes >= 0).any() else np.zeros(1, np.int64)
+    allowed = sizes <= (max_block_size if max_block_size is not None else len(codes))
+
+    def unshared(a: Index, b: Index, todo: Index) -> Index:
+        rest: Index = _kernels.not_made(codes, allowed, a, b, todo)
+        return rest
+
+    return unshared
+
+
 def block(
-    table: Table, rules: Sequence[BlockingRule], /, *, max_block_size: int | None
+    table: Table,
+    rules: Sequence[BlockingRule],
+    /,
+    *,
+    max_block_size: int | None,
+    chunk_pairs: int = CHUNK_PAIRS,
 ) -> BlockingResult:
-    """Candidate pairs of ``table`` under the OR of ``rules``, each pair once."""
+    """Candidate pairs of ``table`` under the OR of ``rules``, each pair once, sorted
+    (made by :func:`iter_pairs`, ``chunk_pairs`` at a time)."""
     n = np.int64(table.n)
     parts: list[Index] = []
     stats = []
+    new_pairs = np.zeros(len(rules), dtype=np.int64)
     oversized: dict[str, int] = {}
-    for rule in rules:
-        a, b, big, codes = _rule_pairs(table, rule, max_block_size)
-        if isinstance(big, int):
-            if big:
-                oversized[str(rule)] = big
-                warnings.warn(
-                    f"blocking rule '{rule}': {big} block(s) of a key larger than "
-                    f"max_block_size={max_block_size} skipped (keys too common to block on)",
-                    IdentilinkWarning,
-                    stacklevel=2,
-                )
-        elif len(big):
-            oversized[str(rule)] = len(big)
-            sizes = np.bincount(codes[codes >= 0])
-            worst = int(big[np.argmax(sizes[big])])
-            member = int(np.flatnonzero(codes == worst)[0])
-            example = ", ".join(f"{k.role}={table.values[k.role][member]!r}" for k in rule.keys)
-            warnings.warn(
-                f"blocking rule '{rule}': {len(big)} block(s) larger than max_block_size="
-                f"{max_block_size} skipped (largest: {int(sizes[worst])} records with {example})",
-                IdentilinkWarning,
-                stacklevel=2,
-            )
-        parts.append(a * n + b)
-        stats.append({"rule": str(rule), "pairs": len(parts[-1])})
-    seen, owner = _first_rule(parts, int(n))
-    new_pairs = np.bincount(owner, minlength=len(parts)).astype(np.int64)
+    rule_iter = iter(rules)
+    for chunk, done in _pair_stream(table, rules, max_block_size, chunk_pairs):
+        if chunk is not None:
+            parts.append(chunk.left * n + chunk.right)
+            new_pairs[chunk.rule] += len(chunk.left)
+            continue
+        assert done is not None
+        rule = next(rule_iter)
+        made, big, codes = done
+        skipped = _warn_oversized(table, rule, big, codes, max_block_size)
+        if skipped:
+            oversized[str(rule)] = skipped
+        stats.append({"rule": str(rule), "pairs": made})
+    seen = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    del parts
+    seen.sort()
     frame = pd.DataFrame(stats, columns=["rule", "pairs"])
-    frame["new_pairs"] = new_pairs[: len(parts)]
+    frame["new_pairs"] = new_pairs
     frame["cumulative_pairs"] = frame["new_pairs"].cumsum()
     return BlockingResult(left=seen // n, right=seen % n, rule_stats=frame, oversized=oversized)
 
 
-def _first_rule(parts: list[Index], n: int) -> tuple[Index, Index]:
-    """The distinct packed pairs of all rules, sorted, and for each the first rule (index
-    into ``parts``) that made it: one sort of every pair with its rule in the low bits."""
-    if not parts:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    bits = max(1, len(parts).bit_length())
-    if n * n >= 1 << (62 - bits):  # too many records to share 62 bits: sort with positions
-        everything = np.concatenate(parts)
-        seen, first = np.unique(everything, return_index=True)
-        offsets = np.cumsum([0] + [len(p) for p in parts])
-        return seen, np.searchsorted(offsets, first, side="right") - 1
-    keyed = np.concatenate([(p << bits) | i for i, p in enumerate(parts)])
-    keyed.sort()  # numpy's vectorised sort: a pair's first rule sorts first
-    pair = keyed >> bits
-    start = np.ones(len(pair), dtype=bool)
-    start[1:] = pair[1:] != pair[:-1]
-    return pair[start], keyed[start] & ((1 << bits) - 1)
+def _warn_oversized(
+    table: Table, rule: BlockingRule, big: Index | int, codes: Index, max_block_size: int | None
+) -> int:
+    """Warn of the blocks a rule skipped as larger than ``max_block_size``; how many."""
+    if isinstance(big, int):
+        if big:
+            warnings.warn(
+                f"blocking rule '{rule}': {big} block(s) of a key larger than "
+                f"max_block_size={max_block_size} skipped (keys too common to block on)",
+                IdentilinkWarning,
+                stacklevel=3,
+            )
+        return big
+    if len(big):
+        sizes = np.bincount(codes[codes >= 0])
+        worst = int(big[np.argmax(sizes[big])])
+        member = int(np.flatnonzero(codes == worst)[0])
+        example = ", ".join(f"{k.role}={table.values[k.role][member]!r}" for k in rule.keys)
+        warnings.warn(
+            f"blocking rule '{rule}': {len(big)} block(s) larger than max_block_size="
+            f"{max_block_size} skipped (largest: {int(sizes[worst])} records with {example})",
+            IdentilinkWarning,
+            stacklevel=3,
+        )
+    return len(big)
 
 
 def count_pairs(table: Table, rules: Sequence[BlockingRule], /) -> pd.DataFrame:

@@ -378,28 +378,6 @@ def test_stable_order_is_a_stable_argsort(values: list[int]) -> None:
     assert stable_order(array).tolist() == np.argsort(array, kind="stable").tolist()
 
 
-@given(
-    st.lists(st.lists(st.integers(0, 48), max_size=30), max_size=6),
-    st.sampled_from([7, 2**21, 2**31]),  # the last too large for the packed sort
-)
-def test_first_rule_of_each_pair_agrees_with_unique_positions(
-    parts: list[list[int]], n: int
-) -> None:
-    """Each distinct pair once, sorted, credited to the first rule that made it."""
-    import numpy as np
-
-    from identilink.blocking import _first_rule
-
-    arrays = [np.array(p, dtype=np.int64) for p in parts]
-    seen, owner = _first_rule(arrays, n)
-    expected: dict[int, int] = {}
-    for rule, pairs in enumerate(parts):
-        for pair in pairs:
-            expected.setdefault(pair, rule)
-    assert seen.tolist() == sorted(expected)
-    assert owner.tolist() == [expected[p] for p in sorted(expected)]
-
-
 name_token = st.text(alphabet="aeijnorsty", min_size=2, max_size=8)
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import warnings
 from itertools import combinations
 from unittest import mock
 
 import numpy as np
+import pandas as pd
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from identilink import BlockingRule, Comparison, Level
-from identilink.blocking import block
+from identilink import BlockingRule, Comparison, Level, Settings
+from identilink._table import IdentilinkWarning, prepare
+from identilink.blocking import block, iter_pairs, rule_pairs
 from identilink.cluster import components, reference_components
 from identilink.compare import gammas, reference_gamma
 from identilink.roles import default_comparisons
@@ -72,6 +75,65 @@ def test_vectorised_gammas_agree_with_reference(rows) -> None:
         for k, (i, j) in enumerate(pairs):
             expected = [reference_gamma(c, normal[i], normal[j]) for c in comparisons]
             assert fast[k].tolist() == expected
+
+
+def _pair_set(a: np.ndarray, b: np.ndarray) -> set[tuple[int, int]]:
+    return set(zip(a.tolist(), b.tolist(), strict=True))
+
+
+CHUNKED_RULES = [
+    BlockingRule(["last_name"]),
+    BlockingRule(["tokens(first_name)"]),
+    BlockingRule(["first(postcode, 1)"]),
+    BlockingRule(["window(dob, 3)"]),
+    BlockingRule(["first_name"]),
+]
+
+
+@given(records(), st.integers(1, 7), st.sampled_from([None, 2, 3]), st.booleans())
+def test_pairs_in_chunks_are_each_pair_once_credited_to_its_first_rule(
+    rows, chunk_pairs: int, max_block_size: int | None, linking: bool
+) -> None:
+    """iter_pairs against every rule's own pairs: each pair once, in the chunk of the first
+    rule that makes it; block() the same pairs, whatever the chunk size."""
+    roles = ["first_name", "last_name", "dob", "postcode"]
+    if linking:
+        half = len(rows) // 2
+        frames = [pd.DataFrame(rows[:half] or rows[:1]), pd.DataFrame(rows[half:])]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", IdentilinkWarning)
+            table = prepare(frames, Settings(), {r: r for r in roles}, None, names=["l", "r"])
+    else:
+        table = make_table(rows, roles=roles)
+    rules = [r for r in CHUNKED_RULES if all(k.role in table.values for k in r.keys)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IdentilinkWarning)
+        chunks = list(
+            iter_pairs(table, rules, max_block_size=max_block_size, chunk_pairs=chunk_pairs)
+        )
+        own = [_pair_set(*rule_pairs(table, r, max_block_size=max_block_size)) for r in rules]
+        whole = block(table, rules, max_block_size=max_block_size)
+        small = block(table, rules, max_block_size=max_block_size, chunk_pairs=chunk_pairs)
+    got = [
+        (pair, chunk.rule)
+        for chunk in chunks
+        for pair in zip(chunk.left.tolist(), chunk.right.tolist(), strict=True)
+    ]
+    pairs = [pair for pair, _ in got]
+    assert len(pairs) == len(set(pairs))  # each pair once
+    expected = {}
+    for number, made in enumerate(own):
+        for pair in made:
+            expected.setdefault(pair, number)
+    assert dict(got) == expected
+    assert sorted(pairs) == list(zip(whole.left.tolist(), whole.right.tolist(), strict=True))
+    assert small.left.tolist() == whole.left.tolist()
+    assert small.right.tolist() == whole.right.tolist()
+    assert small.rule_stats.equals(whole.rule_stats)
+    assert whole.rule_stats["pairs"].tolist() == [len(m) for m in own]
+    assert whole.rule_stats["new_pairs"].tolist() == [
+        sum(1 for v in expected.values() if v == k) for k in range(len(rules))
+    ]
 
 
 @given(records())

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import warnings
+
 import pandas as pd
 import polars as pl
 import pyarrow as pa
@@ -243,3 +245,24 @@ def test_placeholder_identifiers_never_link() -> None:
     reasons = {r["role"]: r["examples"][0][1] for r in result.report["rejected_values"]}
     assert reasons["email"].startswith("placeholder")
     assert reasons["phone"].startswith("placeholder")
+
+
+def test_candidate_pairs_in_chunks_are_the_pairs_a_run_compares() -> None:
+    from identilink.bench.people import generate_people
+
+    frame = generate_people(3000, seed=5).drop(columns=["person_id"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", identilink.IdentilinkWarning)
+        run = identilink.dedupe(frame)
+        chunks = list(identilink.candidate_pairs(frame, chunk_pairs=500))
+    assert len(chunks) > 2
+    assert all(list(c.columns) == ["left_id", "right_id", "rule"] for c in chunks)
+    streamed = pd.concat(chunks, ignore_index=True)
+    assert not streamed.duplicated(["left_id", "right_id"]).any()
+    assert set(zip(streamed["left_id"], streamed["right_id"], strict=True)) == set(
+        zip(run.pairs["left_id"], run.pairs["right_id"], strict=True)
+    )
+    # each rule's new pairs, as the run's blocking report counts them
+    new = streamed["rule"].value_counts().to_dict()
+    report = {r["rule"]: r["new_pairs"] for r in run.report["blocking"] if r["new_pairs"]}
+    assert new == report
