@@ -1,4 +1,5 @@
-"""A stable argsort of non-negative integers by numpy's vectorised sort."""
+"""Orders of integer arrays by numpy's vectorised kernels: a stable argsort of non-negative
+integers, ranks within groups."""
 
 from __future__ import annotations
 
@@ -19,3 +20,9 @@ def stable_order(values: Index) -> Index:
     keyed = (values.astype(np.int64) << bits) | np.arange(n, dtype=np.int64)
     keyed.sort()
     return keyed & ((1 << bits) - 1)
+
+
+def ranks(sizes: Index) -> Index:
+    """``[0..s0-1, 0..s1-1, ...]`` for group sizes ``s``: each member's rank in its group."""
+    total = int(sizes.sum())
+    return np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)

@@ -30,7 +30,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from identilink import _kernels
-from identilink._sort import stable_order
+from identilink._sort import ranks, stable_order
 from identilink._table import IdentilinkWarning, Table, _transform
 from identilink.config import BlockingRule, Key
 from identilink.errors import ConfigurationError
@@ -148,7 +148,7 @@ class _WithinPlan:
     def pairs(self, lo: int, hi: int) -> tuple[Index, Index]:
         counts = self.counts[lo:hi]
         left = np.repeat(self.positions[lo:hi], counts)
-        right = left + _ranks(counts) + 1
+        right = left + ranks(counts) + 1
         a, b = self.order[left], self.order[right]
         return np.minimum(a, b), np.maximum(a, b)
 
@@ -164,15 +164,9 @@ def _within_plan(codes: Index, max_block_size: int | None) -> _WithinPlan:
     keep = sizes >= 2
     starts, sizes = starts[keep], sizes[keep]
     member_start = np.repeat(starts, sizes)
-    positions = member_start + _ranks(sizes)
+    positions = member_start + ranks(sizes)
     counts = member_start + np.repeat(sizes, sizes) - positions - 1
     return _WithinPlan(order, positions, counts, oversized)
-
-
-def _ranks(sizes: Index) -> Index:
-    """``[0..s0-1, 0..s1-1, ...]`` for group sizes ``s``."""
-    total = int(sizes.sum())
-    return np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
 
 
 def _spans(counts: Index, limit: int | None) -> list[tuple[int, int]]:
@@ -210,7 +204,7 @@ class _BetweenPlan:
     def pairs(self, lo: int, hi: int) -> tuple[Index, Index]:
         counts = self.counts[lo:hi]
         a = np.repeat(self.left[lo:hi], counts)
-        b = self.right_order[np.repeat(self.first_right[lo:hi], counts) + _ranks(counts)]
+        b = self.right_order[np.repeat(self.first_right[lo:hi], counts) + ranks(counts)]
         return a.astype(np.int64), b.astype(np.int64)
 
 
@@ -254,7 +248,7 @@ def _key_sets(table: Table, key: Key) -> tuple[Index, Index]:
         starts = np.cumsum(counts) - counts
         rows, values = table.all_values(key.role)  # every value of every record
         each = counts[values]
-        at = np.repeat(starts[values], each) + _ranks(each)
+        at = np.repeat(starts[values], each) + ranks(each)
         record, piece = np.repeat(rows, each).astype(np.int64), pieces[at].astype(np.int64)
         if key.kind == "equal" or key.role in table.value_sets:
             # a record whose values share a key holds it once

@@ -1,10 +1,11 @@
 """Comparison vectors: for each candidate pair and comparison, the first level that holds.
 
 Gamma values: ``0`` is the first (most similar) level, ``len(levels)`` the else level and
-``-1`` null (either value missing). :func:`gammas` is the vectorised engine: string metrics
-run in bulk through rapidfuzz's ``cpdist`` (once per *distinct* pair of values where those
-repeat), after a bound from character counts has ruled out the pairs that cannot reach any
-level; :func:`reference_gamma` is the slow per-pair oracle the tests hold it to.
+``-1`` null (either value missing). :func:`gammas` is the vectorised engine: each level is
+one compiled pass over the pairs still undecided (:mod:`identilink._kernels`); string
+metrics run in bulk through rapidfuzz's ``cpdist`` (once per *distinct* pair of values where
+those repeat), after a bound from character counts has ruled out the pairs that cannot reach
+any level; :func:`reference_gamma` is the slow per-pair oracle the tests hold it to.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from rapidfuzz.distance import DamerauLevenshtein, Jaro, JaroWinkler, Levenshtei
 from rapidfuzz.process import cpdist
 
 from identilink import _kernels
+from identilink._sort import ranks
 from identilink._table import Table
 from identilink.config import Comparison, Key, Level
 from identilink.normalize.names import canonical_given_name
@@ -262,7 +264,9 @@ def _best_of_values(table: Table, comparison: Comparison, a: Index, b: Index, ou
     """Lower ``out`` to the best level of any two values of the pairs where a record holds
     several: every value pair is compared (on a table whose records are the values)."""
     role = comparison.role
-    first, count, values = table._memoised(("value spans", role, ""), lambda: _spans(table, role))
+    first, count, values = table._memoised(
+        ("value spans", role, ""), lambda: _value_spans(table, role)
+    )
     several = np.flatnonzero((count[a] > 1) | (count[b] > 1))
     several = several[(count[a[several]] > 0) & (count[b[several]] > 0)]
     if len(several) == 0:
@@ -270,7 +274,7 @@ def _best_of_values(table: Table, comparison: Comparison, a: Index, b: Index, ou
     x, y = a[several], b[several]
     per_pair = count[x] * count[y]
     owner = np.repeat(np.arange(len(several), dtype=np.int64), per_pair)
-    rank = _ranks(per_pair)
+    rank = ranks(per_pair)
     width = count[y][owner]
     left = first[x][owner] + rank // width
     right = first[y][owner] + rank % width
@@ -292,17 +296,12 @@ def _best_of_values(table: Table, comparison: Comparison, a: Index, b: Index, ou
     out[several] = np.where(current < 0, best, np.minimum(current, best))
 
 
-def _spans(table: Table, role: str) -> tuple[Index, Index, Index]:
+def _value_spans(table: Table, role: str) -> tuple[Index, Index, Index]:
     """Per record, where its values start in :meth:`Table.all_values` and how many it has;
     and the values' codes."""
     records, values = table.all_values(role)
     count = np.bincount(records, minlength=table.n).astype(np.int64)
     return np.cumsum(count) - count, count, values
-
-
-def _ranks(sizes: Index) -> Index:
-    """``[0..s0-1, 0..s1-1, ...]`` for group sizes ``s``."""
-    return np.arange(int(sizes.sum()), dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
 
 
 def _gamma_of_values(table: Table, comparison: Comparison, a: Index, b: Index) -> Gamma:

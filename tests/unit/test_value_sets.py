@@ -48,6 +48,13 @@ def test_each_value_of_a_cell_is_normalised_and_counted() -> None:
     assert report.examples[0][0] == "bad"
 
 
+def test_lists_inside_a_cell_and_dicts_are_rejected_as_nested() -> None:
+    codes, _, report, sets = _sets([[["a@x.com", "q"], ["b@y.com", "z"]], {"a": 1}, "c@z.com"])
+    assert codes.tolist() == [-1, -1, 0]
+    assert (report.n_values, report.n_invalid, sets) == (4, 3, None)
+    assert report.examples[0][1] == "a nested value, not a scalar"
+
+
 def test_a_column_without_several_values_is_unchanged() -> None:
     codes, _, report, sets = _sets(["a@x.com", None, "a@x.com"])
     assert sets is None

@@ -218,8 +218,12 @@ def normalized_value_sets(
         return codes, uniques, report, None
     parts = [_elements(v, separators) for v in cells]
     counts = np.array([1 if p is None else len(p) for p in parts], dtype=np.int64)
-    flat = np.empty(int(counts.sum()), dtype=object)
-    flat[:] = [e for v, p in zip(cells, parts, strict=True) for e in ([v] if p is None else p)]
+    # fromiter, not an assignment: numpy would read values that are lists as rows
+    flat = np.fromiter(
+        (e for v, p in zip(cells, parts, strict=True) for e in ([v] if p is None else p)),
+        dtype=object,
+        count=int(counts.sum()),
+    )
     owner = np.repeat(np.arange(len(cells), dtype=np.int64), counts)
     element_codes, uniques, report = normalized_codes(
         pd.Series(flat, dtype=object), func, column=column, role=role, quick=quick, bulk=bulk
