@@ -171,12 +171,13 @@ def _elements(value: object, separators: str) -> list[object] | None:
 def _holds_several(distinct: npt.NDArray[np.object_], separators: str) -> bool:
     """Does any of a column's distinct values hold several? (C-level scans: a Python test
     per value cost 0.2 s a column at a million records.)"""
-    kinds = set(map(type, distinct))
+    listed = distinct.tolist()
+    kinds = set(map(type, listed))
     if kinds - {str, int, float, bool}:
-        return any(_elements(v, separators) is not None for v in distinct)
+        return any(_elements(v, separators) is not None for v in listed)
     if not separators or str not in kinds:
         return False
-    text = "\x00".join(v for v in distinct if type(v) is str)
+    text = "\x00".join(listed if kinds == {str} else [v for v in listed if type(v) is str])
     return any(s in text for s in separators)
 
 
