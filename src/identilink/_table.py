@@ -120,6 +120,8 @@ _NOT_ASCII_DIGIT = re.compile(r"[^0-9]+")
 def _digits(v: str) -> str:
     """The digits of ``v`` (``str.isdigit``'s, which for ASCII text are 0-9)."""
     if v.isascii():
+        if v[1:].isdigit() and (v[:1] == "+" or v[:1].isdigit()):  # E.164 or plain digits
+            return v.lstrip("+")
         return _NOT_ASCII_DIGIT.sub("", v)
     return "".join(c for c in v if c.isdigit())
 

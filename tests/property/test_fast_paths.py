@@ -186,6 +186,9 @@ def test_prepared_codes_are_the_codes_of_the_normalised_column(values: list[obje
 
 
 @given(st.text(alphabet="0123456789 +-()٣²x", max_size=24))
+@example("+12015550123")
+@example("+")
+@example("0+1")
 def test_digits_of_a_key_are_str_isdigit_digits(value: str) -> None:
     from identilink._table import _digits
 
