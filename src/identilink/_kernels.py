@@ -41,6 +41,25 @@ def start(codes, a, b, else_level, out):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True)
+def start_exact(codes, a, b, else_level, out):  # type: ignore[no-untyped-def]
+    """:func:`start` and an ``exact`` first level in one pass: null pairs -1, equal values
+    0, the others the else level; returns the others."""
+    todo = np.empty(len(a), np.int64)
+    n = 0
+    for i in range(len(a)):
+        x, y = codes[a[i]], codes[b[i]]
+        if x < 0 or y < 0:
+            out[i] = -1
+        elif x == y:
+            out[i] = 0
+        else:
+            out[i] = else_level
+            todo[n] = i
+            n += 1
+    return todo[:n]
+
+
+@njit(nogil=True, cache=True)
 def equal(keys, a, b, todo, out, level):  # type: ignore[no-untyped-def]
     """Both have the same non-null key."""
     rest = np.empty(len(todo), np.int64)

@@ -309,9 +309,15 @@ def _gamma_of_values(table: Table, comparison: Comparison, a: Index, b: Index) -
     role = comparison.role
     codes, uniques = table.codes(role)
     out = np.empty(len(a), dtype=np.int8)
-    todo: Index = _kernels.start(codes, a, b, len(comparison.levels), out)
+    levels = comparison.levels
+    first = 0
+    if levels[0].kind == "exact":  # the usual first level, in the same pass as the nulls
+        todo: Index = _kernels.start_exact(codes, a, b, len(levels), out)
+        first = 1
+    else:
+        todo = _kernels.start(codes, a, b, len(levels), out)
     scores: dict[str, npt.NDArray[np.float64]] = {}  # a string metric's, once per kind
-    for index, level in enumerate(comparison.levels):
+    for index, level in enumerate(levels[first:], start=first):
         if len(todo) == 0:
             break
         kind = level.kind
