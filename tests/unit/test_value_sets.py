@@ -165,3 +165,20 @@ def test_blocking_and_gammas_agree_with_every_pair_of_values(rows: list[object])
             for x, y in product(sorted(held[i]), sorted(held[j]))
         ]
         assert fast[k] == (min(levels) if levels else -1)
+
+
+def test_linking_pairs_records_across_inputs_through_any_value() -> None:
+    left = [
+        {"id": "a", "first_name": "ann", "email": ["ann@x.com", "al@work.com"]},
+        {"id": "b", "first_name": "bob", "email": "bob@x.com"},
+    ]
+    right = [
+        {"id": "c", "first_name": "ann", "email": "al@work.com"},
+        {"id": "d", "first_name": "bob", "email": ["bray@work.com", "bob@x.com"]},
+        {"id": "e", "first_name": "cy", "email": "ann@x.com; cy@x.com"},
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IdentilinkWarning)
+        result = identilink.link(left, right, {"blocking_rules": [["email"]]})
+    pairs = result.pairs.set_index(["left_id", "right_id"])["gamma_email"].to_dict()
+    assert pairs == {("a", "c"): 0, ("b", "d"): 0, ("a", "e"): 0}
