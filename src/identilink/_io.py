@@ -120,6 +120,22 @@ def read_table(path: str | Path, /, *, encoding: str = "utf-8") -> pd.DataFrame:
     return to_pandas(frame, name=str(path))
 
 
+def _lists_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cells holding lists (golden records' ``<column>__all``) as text with ``; `` between
+    values, the form a cell of several values is read back in."""
+    listed = [  # a C-level scan of the types (a Python test per cell took seconds on pairs)
+        c
+        for c in frame.columns
+        if frame[c].dtype == object and list in set(map(type, frame[c].to_numpy()))
+    ]
+    if not listed:
+        return frame
+    out = frame.copy(deep=False)
+    for c in listed:
+        out[c] = frame[c].map(lambda v: "; ".join(map(str, v)) if isinstance(v, list) else v)
+    return out
+
+
 def write_table(frame: pd.DataFrame, path: str | Path, /, **kwargs: Any) -> None:
     """Write CSV/TSV, Parquet, JSON or JSON Lines by extension, creating parent folders."""
     path = Path(path)
@@ -127,6 +143,7 @@ def write_table(frame: pd.DataFrame, path: str | Path, /, **kwargs: Any) -> None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if fmt in {"csv", "tsv"}:
+            frame = _lists_as_text(frame)
             frame.to_csv(path, index=False, sep="," if fmt == "csv" else "\t", **kwargs)
         elif fmt == "parquet":
             frame.to_parquet(path, index=False, **kwargs)

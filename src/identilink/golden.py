@@ -78,12 +78,12 @@ def golden_records(
             first[1:] = in_order[1:] != in_order[:-1]
             chosen[in_order[first]] = present[order][first]
         col_values = np.full(n_clusters, None, dtype=object)
+        every = None
         if role in several:  # the most frequent of every value the cluster holds
             records, value_codes, uniques = several[role]
             every, chosen = _union(records, labels, value_codes, uniques, n_clusters)
             has = chosen >= 0
             col_values[has] = [values[0] for values in every[has]]
-            out[f"{column}__all"] = every
         else:
             has = chosen >= 0
             col_values[has] = original[column].to_numpy(dtype=object)[chosen[has]]
@@ -91,6 +91,8 @@ def golden_records(
         sources[has] = record_ids[chosen[has]]
         out[column] = col_values
         out[f"{column}__source"] = sources
+        if every is not None:
+            out[f"{column}__all"] = every
     return pd.DataFrame(out, copy=False)  # built once: inserting columns copied them
 
 

@@ -333,3 +333,29 @@ def test_blocking_analyse(data: Path, tmp_path: Path, capsys) -> None:  # type: 
     assert {"rule", "pairs", "cumulative_pairs", "largest_block", "kept"} <= set(table.columns)
     assert table["cumulative_pairs"].is_monotonic_increasing
     assert main(["blocking", "analyse", str(tmp_path / "missing.csv")]) == 2
+
+
+def test_list_cells_round_trip_through_files(tmp_path: Path) -> None:
+    """Parquet list cells in; golden records list every value: a list in Parquet, text with
+    '; ' between values in CSV (the form read back as several values)."""
+    records = tmp_path / "lists.parquet"
+    pd.DataFrame(
+        {
+            "id": [1, 2, 3],
+            "first_name": ["ann", "ann", "bob"],
+            "email": [["ann@x.com", "al@work.com"], ["al@work.com"], ["bob@x.com"]],
+        }
+    ).to_parquet(records)
+    config = tmp_path / "c.json"
+    config.write_text(json.dumps({"blocking_rules": [["email"]], "must_link": [["email"]]}))
+    for golden in (tmp_path / "g.parquet", tmp_path / "g.csv"):
+        code = main(
+            ["dedupe", str(records), "--out", str(tmp_path / "o.csv"), "--golden", str(golden)]
+            + ["--config", str(config), "--quiet"]
+        )
+        assert code == 0
+        frame = pd.read_parquet(golden) if golden.suffix == ".parquet" else pd.read_csv(golden)
+        ann = frame[frame["n_records"] == 2].iloc[0]
+        every = ann["email__all"]
+        values = list(every) if golden.suffix == ".parquet" else every.split("; ")
+        assert values == ["al@work.com", "ann@x.com"]
