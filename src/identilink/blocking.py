@@ -134,26 +134,40 @@ def pairs_within(
     return a, b, plan.oversized
 
 
-@attrs.frozen
-class _WithinPlan:
-    """A rule's blocks, with per sorted position how many pairs it starts: each sorted
-    position ``p`` in a block ``[g, g + s)`` pairs with positions ``p+1 .. g+s-1``. Its
-    arrays are as long as the records; pairs are made for a range of positions at a time."""
+def pairs_between(
+    codes: Index, is_right: npt.NDArray[np.bool_], /, *, max_block_size: int | None = None
+) -> tuple[Index, Index, Index]:
+    """Pairs ``(a, b)`` with ``a`` a left record and ``b`` a right record sharing a code."""
+    plan = _between_plan(codes, is_right, max_block_size)
+    a, b = plan.pairs(0, len(plan.counts))
+    return a, b, plan.oversized
 
-    order: Index
-    positions: Index
+
+@attrs.frozen
+class _Plan:
+    """A rule's pairs, made a range of left records at a time: left record ``left[k]``
+    pairs with the ``counts[k]`` records ``partners[first[k]:first[k] + counts[k]]``. Its
+    arrays are as long as the records, however many pairs they stand for."""
+
+    left: Index
     counts: Index
+    first: Index
+    partners: Index
     oversized: Index
+    ordered: bool  # deduplicating: each pair as (smaller, larger)
 
     def pairs(self, lo: int, hi: int) -> tuple[Index, Index]:
         counts = self.counts[lo:hi]
-        left = np.repeat(self.positions[lo:hi], counts)
-        right = left + ranks(counts) + 1
-        a, b = self.order[left], self.order[right]
-        return np.minimum(a, b), np.maximum(a, b)
+        a = np.repeat(self.left[lo:hi], counts)
+        b = self.partners[np.repeat(self.first[lo:hi], counts) + ranks(counts)]
+        if self.ordered:
+            return np.minimum(a, b), np.maximum(a, b)
+        return a.astype(np.int64), b.astype(np.int64)
 
 
-def _within_plan(codes: Index, max_block_size: int | None) -> _WithinPlan:
+def _within_plan(codes: Index, max_block_size: int | None) -> _Plan:
+    """Records sorted by code: the one at sorted position ``p`` of a block ``[g, g + s)``
+    pairs with those at ``p+1 .. g+s-1``."""
     order, starts, sizes = _groups(codes)
     oversized = np.zeros(0, dtype=np.int64)
     if max_block_size is not None:
@@ -166,51 +180,13 @@ def _within_plan(codes: Index, max_block_size: int | None) -> _WithinPlan:
     member_start = np.repeat(starts, sizes)
     positions = member_start + ranks(sizes)
     counts = member_start + np.repeat(sizes, sizes) - positions - 1
-    return _WithinPlan(order, positions, counts, oversized)
-
-
-def _spans(counts: Index, limit: int | None) -> list[tuple[int, int]]:
-    """Consecutive ranges of ``counts`` holding about ``limit`` pairs each (at most
-    ``limit`` plus one entry's count); one range when ``limit`` is ``None``."""
-    total = int(counts.sum())
-    if limit is None or total <= limit:
-        return [(0, len(counts))]
-    cumulative = np.cumsum(counts)
-    cuts = np.searchsorted(cumulative, np.arange(limit, total, limit, dtype=np.int64), "right")
-    bounds = np.unique(np.r_[0, cuts, len(counts)]).tolist()
-    return list(itertools.pairwise(bounds))
-
-
-def pairs_between(
-    codes: Index, is_right: npt.NDArray[np.bool_], /, *, max_block_size: int | None = None
-) -> tuple[Index, Index, Index]:
-    """Pairs ``(a, b)`` with ``a`` a left record and ``b`` a right record sharing a code."""
-    plan = _between_plan(codes, is_right, max_block_size)
-    a, b = plan.pairs(0, len(plan.counts))
-    return a, b, plan.oversized
-
-
-@attrs.frozen
-class _BetweenPlan:
-    """Per left record of a non-empty block, how many right records it pairs with and where
-    they start in the right records sorted by code."""
-
-    left: Index
-    counts: Index
-    first_right: Index
-    right_order: Index
-    oversized: Index
-
-    def pairs(self, lo: int, hi: int) -> tuple[Index, Index]:
-        counts = self.counts[lo:hi]
-        a = np.repeat(self.left[lo:hi], counts)
-        b = self.right_order[np.repeat(self.first_right[lo:hi], counts) + ranks(counts)]
-        return a.astype(np.int64), b.astype(np.int64)
+    return _Plan(order[positions], counts, positions + 1, order, oversized, ordered=True)
 
 
 def _between_plan(
     codes: Index, is_right: npt.NDArray[np.bool_], max_block_size: int | None
-) -> _BetweenPlan:
+) -> _Plan:
+    """Each left record of a block pairs with the block's right records (sorted by code)."""
     left = np.flatnonzero(~is_right & (codes >= 0))
     right = np.flatnonzero(is_right & (codes >= 0))
     width = int(codes.max()) + 1 if len(codes) else 1
@@ -226,7 +202,19 @@ def _between_plan(
     right_start = np.cumsum(count_right) - count_right
     left = left[allowed[codes[left]]]
     counts = count_right[codes[left]]
-    return _BetweenPlan(left, counts, right_start[codes[left]], right_order, oversized)
+    return _Plan(left, counts, right_start[codes[left]], right_order, oversized, ordered=False)
+
+
+def _spans(counts: Index, limit: int | None) -> list[tuple[int, int]]:
+    """Consecutive ranges of ``counts`` holding about ``limit`` pairs each (at most
+    ``limit`` plus one entry's count); one range when ``limit`` is ``None``."""
+    total = int(counts.sum())
+    if limit is None or total <= limit:
+        return [(0, len(counts))]
+    cumulative = np.cumsum(counts)
+    cuts = np.searchsorted(cumulative, np.arange(limit, total, limit, dtype=np.int64), "right")
+    bounds = np.unique(np.r_[0, cuts, len(counts)]).tolist()
+    return list(itertools.pairwise(bounds))
 
 
 def _key_sets(table: Table, key: Key) -> tuple[Index, Index]:
@@ -519,7 +507,7 @@ def _pair_stream(
         codes = rule_codes(table, rule)
         packed: Index | None = None
         if _kind(table, rule) == "equal":
-            plan: _WithinPlan | _BetweenPlan = (
+            plan = (
                 _within_plan(codes, max_block_size)
                 if table.source is None
                 else _between_plan(codes, table.source == 1, max_block_size)
@@ -569,10 +557,14 @@ def _not_made_by(
 
         return unlisted
     sizes = np.bincount(codes[codes >= 0]) if (codes >= 0).any() else np.zeros(1, np.int64)
-    allowed = sizes <= (max_block_size if max_block_size is not None else len(codes))
+    limit = max_block_size if max_block_size is not None else len(codes)
+    kept = (sizes <= limit).astype(np.int64)  # 1 for the blocks the rule does not skip
 
     def unshared(a: Index, b: Index, todo: Index) -> Index:
-        rest: Index = _kernels.not_made(codes, allowed, a, b, todo)
+        made = np.empty(len(a), dtype=np.int8)  # marked, unread: only the rest is wanted
+        rest: Index = _kernels.sift(
+            _kernels.SAME_KEPT_KEY, codes, kept, _kernels.NO_FLOATS, 0.0, a, b, todo, made, 0
+        )
         return rest
 
     return unshared

@@ -322,34 +322,61 @@ def _gamma_of_values(table: Table, comparison: Comparison, a: Index, b: Index) -
             break
         kind = level.kind
         if kind == "exact":
-            todo = _kernels.equal(codes, a, b, todo, out, index)
+            todo = _sift(_kernels.SAME_KEY, a, b, todo, out, index, ints=codes)
         elif kind in _KEYED:
             keyed = table.key_codes(Key(role=role, transform=_KEYED[kind]))
-            todo = _kernels.equal(keyed, a, b, todo, out, index)
+            todo = _sift(_kernels.SAME_KEY, a, b, todo, out, index, ints=keyed)
         elif kind == "phone_short_nsn":
             todo = _short_nsn_level(table, role, a, b, todo, out, index)
         elif kind == "swapped":
             assert level.other is not None
             if level.other in table.values:
                 mine, theirs = table.shared_codes(role, level.other)
-                todo = _kernels.swapped(mine, theirs, a, b, todo, out, index)
+                todo = _sift(_kernels.SWAPPED, a, b, todo, out, index, ints=mine, more=theirs)
         elif kind in {"date_distance", "numeric_distance"}:
             assert level.threshold is not None
             if kind == "date_distance":
                 values, limit = table.days(role), float(level.threshold)
             else:
                 values, limit = table.numbers(role), level.threshold + _EPS
-            todo = _kernels.within(values, a, b, todo, out, index, limit)
+            todo = _sift(_kernels.WITHIN, a, b, todo, out, index, floats=values, limit=limit)
         else:
             assert level.threshold is not None
             if kind not in scores:
                 # undecided pairs only shrink from level to level, so the first level of a
                 # metric scores every pair its later levels can see
                 scores[kind] = _level_scores(table, comparison, kind, codes, uniques, a, b, todo)
-            todo = _kernels.passes(
-                scores[kind], todo, out, index, float(level.threshold), SCORERS[kind][2]
+            threshold = float(level.threshold)
+            at_least = SCORERS[kind][2]  # a similarity reaches up to it, a distance down
+            todo = _sift(
+                _kernels.AT_LEAST if at_least else _kernels.AT_MOST,
+                a,
+                b,
+                todo,
+                out,
+                index,
+                floats=scores[kind],
+                limit=threshold - _EPS if at_least else threshold + _EPS,
             )
     return out
+
+
+def _sift(
+    test: int,
+    a: Index,
+    b: Index,
+    todo: Index,
+    out: Gamma,
+    level: int,
+    *,
+    ints: Index = _kernels.NO_INTS,
+    more: Index = _kernels.NO_INTS,
+    floats: npt.NDArray[np.float64] = _kernels.NO_FLOATS,
+    limit: float = 0.0,
+) -> Index:
+    """:func:`identilink._kernels.sift` with the operands its test does not use left out."""
+    rest: Index = _kernels.sift(test, ints, more, floats, limit, a, b, todo, out, level)
+    return rest
 
 
 def _level_scores(

@@ -349,10 +349,8 @@ def test_list_cells_round_trip_through_files(tmp_path: Path) -> None:
     config = tmp_path / "c.json"
     config.write_text(json.dumps({"blocking_rules": [["email"]], "must_link": [["email"]]}))
     for golden in (tmp_path / "g.parquet", tmp_path / "g.csv"):
-        code = main(
-            ["dedupe", str(records), "--out", str(tmp_path / "o.csv"), "--golden", str(golden)]
-            + ["--config", str(config), "--quiet"]
-        )
+        args = ["dedupe", str(records), "--out", str(tmp_path / "o.csv"), "--quiet"]
+        code = main([*args, "--golden", str(golden), "--config", str(config)])
         assert code == 0
         frame = pd.read_parquet(golden) if golden.suffix == ".parquet" else pd.read_csv(golden)
         ann = frame[frame["n_records"] == 2].iloc[0]
