@@ -63,17 +63,16 @@ def _metric_scores(
     a: Index,
     b: Index,
     cutoff: float,
-    profile: _Profile | None = None,
     repeated: bool = False,
 ) -> npt.NDArray[np.float64]:
     """``kind`` scores of ``uniques[codes[a]]`` vs ``uniques[codes[b]]`` (all non-null).
 
     ``cutoff`` is the loosest threshold any level asks of this metric; rapidfuzz stops early
     on pairs that cannot reach it (they score 0, or cutoff + 1 for distances), which no level
-    can tell apart from their true score. With the values' ``profile`` (:func:`_profile`),
-    pairs whose character counts already rule the cutoff out get that score without
-    rapidfuzz. ``repeated``: score each distinct pair of values once (the caller judges
-    whether they repeat enough, :func:`_mostly_repeated`).
+    can tell apart from their true score (the caller gives the pairs that a bound from
+    character counts rules out such a score without asking, :func:`_level_scores`).
+    ``repeated``: score each distinct pair of values once (the caller judges whether they
+    repeat enough, :func:`_mostly_repeated`).
     """
     ca, cb = codes[a], codes[b]
     lo, hi = np.minimum(ca, cb), np.maximum(ca, cb)
@@ -93,28 +92,18 @@ def _metric_scores(
         score_cutoff = max(cutoff - 1e-6, 0.0)
     else:
         score_cutoff = int(cutoff)
-    # pairs that cannot reach the cutoff, told by their characters' counts (a bound, not
-    # the metric) score what rapidfuzz's early exit would give them: most pairs, uncomputed
-    scores = np.full(len(lo), 0.0 if is_similarity else float(score_cutoff) + 1.0)
-    todo = None if profile is None else np.flatnonzero(_may_reach(profile, kind, cutoff, lo, hi))
-    lo_todo = lo if todo is None else lo[todo]
-    hi_todo = hi if todo is None else hi[todo]
     # in chunks: rapidfuzz converts every string of a call up front (chunks of 100k pairs
     # instead of one call cut the comparing peak by 120 MiB at 2.65M pairs)
-    computed = np.empty(len(lo_todo), dtype=np.float64)
-    for start in range(0, len(lo_todo), _CHUNK):
+    scores = np.empty(len(lo), dtype=np.float64)
+    for start in range(0, len(lo), _CHUNK):
         part = slice(start, start + _CHUNK)
-        computed[part] = cpdist(
-            uniques[lo_todo[part]],
-            uniques[hi_todo[part]],
+        scores[part] = cpdist(
+            uniques[lo[part]],
+            uniques[hi[part]],
             scorer=SCORERS[kind][1],
             score_cutoff=score_cutoff,
             workers=-1,
         )
-    if todo is None:
-        scores = computed
-    else:
-        scores[todo] = computed
     if kind == "token_sort":
         scores = scores / 100.0
     return scores if inverse is None else scores[inverse]
@@ -170,19 +159,6 @@ def _profile(uniques: npt.NDArray[np.object_]) -> _Profile:
     return _Profile(counts, meta.view("<u8").ravel())
 
 
-def _may_reach(
-    profile: _Profile, kind: str, cutoff: float, lo: Index, hi: Index
-) -> npt.NDArray[np.bool_]:
-    """``False`` only for pairs (distinct-value codes) whose ``kind`` score cannot reach
-    ``cutoff``; ``True`` for the rest (which rapidfuzz then scores)."""
-    if kind not in _FILTERED:
-        return np.ones(len(lo), dtype=bool)
-    everything = np.arange(len(lo), dtype=np.int64)
-    out = np.zeros(len(lo), dtype=bool)
-    out[_reach(profile, kind, cutoff, everything, lo, hi, everything)] = True
-    return out
-
-
 def _reach(
     profile: _Profile, kind: str, cutoff: float, codes: Index, a: Index, b: Index, todo: Index
 ) -> Index:
@@ -206,13 +182,6 @@ def _mostly_repeated(packed: Index) -> bool:
 
 #: level kinds decided by equality of a per-value key
 _KEYED = {"email_local": "email_local", "nickname": "nickname", "phone_nsn": "nsn"}
-
-
-def _short_nsn(table: Table, role: str, a: Index, b: Index) -> npt.NDArray[np.bool_]:
-    """One national number is a proper suffix of the other (every pair of ``a``/``b``)."""
-    out = np.full(len(a), 1, dtype=np.int8)
-    _short_nsn_level(table, role, a, b, np.arange(len(a), dtype=np.int64), out, 0)
-    return np.asarray(out == 0)
 
 
 def _short_nsn_level(
