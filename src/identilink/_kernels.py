@@ -1,15 +1,17 @@
-"""Compiled inner loops of the comparisons (numba).
+"""Compiled inner loops (numba): comparison levels, the bound before string metrics,
+character profiles, blocking's and training's rule checks, distinct comparison vectors and
+match weights.
 
 A comparison's levels are tried in order, each in one pass over the pairs its earlier
 levels left undecided: the pass marks the pairs the level holds for in ``out`` and returns
 the positions of the others (``todo``, ascending). One loop per level instead of numpy's
 gather, compare, mask and index steps: at a million records the comparing stage spent most
-of its time in those temporaries, not in the metrics.
+of its time in those temporaries, not in the metrics. The level functions take record
+positions ``a``/``b`` and pair positions ``todo`` and leave the pairs outside ``todo`` alone.
 
-Every function takes record positions ``a``/``b`` and pair positions ``todo`` and leaves
-the pairs outside ``todo`` alone. Compiled on first use and cached on disk (``cache=True``).
-The slow oracle is :func:`identilink.compare.reference_gamma`; property tests hold the
-composed result to it.
+Compiled on first use and cached on disk (``cache=True``). The slow oracles are
+:func:`identilink.compare.reference_gamma` for the levels and ``np.unique`` and Python
+counts for the rest; property tests hold each to them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-_EPS = 1e-9
 #: in a profile's first count: no bound for this value (longer than 254 characters)
 UNCHECKED = 255
 #: how :func:`reach` bounds a metric
