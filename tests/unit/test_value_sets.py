@@ -43,7 +43,7 @@ def test_each_value_of_a_cell_is_normalised_and_counted() -> None:
         held.setdefault(r, []).append(uniques[c])
     # the records holding more than one valid value, each value once, in the order given
     assert held == {0: ["a@x.com", "b@y.com"], 1: ["c@z.com", "a@x.com"]}
-    # seven values (and one empty cell): one rejected, with its reason
+    # eight values, the empty cell one of them (null): one rejected, with its reason
     assert (report.n_values, report.n_null, report.n_invalid) == (8, 1, 1)
     assert report.examples[0][0] == "bad"
 
