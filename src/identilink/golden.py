@@ -56,27 +56,6 @@ def golden_records(
     for role, column in roles.items():
         if role not in normalized:
             continue
-        if codes is None:
-            role_codes, _ = pd.factorize(normalized[role], use_na_sentinel=True)
-        else:
-            role_codes = codes(role)
-        chosen = np.full(n_clusters, -1, dtype=np.int64)
-        single = np.flatnonzero(alone & (role_codes >= 0))
-        chosen[labels[single]] = single
-        present = np.flatnonzero(~alone & (role_codes >= 0))
-        if len(present):
-            cluster = labels[present].astype(np.int64)
-            # how many records of the cluster share each record's value (hashing, no sort)
-            packed = cluster * (int(role_codes.max()) + 1) + role_codes[present]
-            inverse, distinct = pd.factorize(packed)
-            freq = np.bincount(inverse, minlength=len(distinct))[inverse]
-            # per cluster: the most frequent value, then the most complete record, then the
-            # earliest (a stable sort keeps record order among ties)
-            order = _order(cluster, freq, completeness[present])
-            in_order = cluster[order]
-            first = np.ones(len(order), dtype=bool)
-            first[1:] = in_order[1:] != in_order[:-1]
-            chosen[in_order[first]] = present[order][first]
         col_values = np.full(n_clusters, None, dtype=object)
         every = None
         if role in several:  # the most frequent of every value the cluster holds
@@ -85,6 +64,12 @@ def golden_records(
             has = chosen >= 0
             col_values[has] = [values[0] for values in every[has]]
         else:
+            role_codes = (
+                pd.factorize(normalized[role], use_na_sentinel=True)[0]
+                if codes is None
+                else codes(role)
+            )
+            chosen = _survivors(role_codes, labels, alone, completeness, n_clusters)
             has = chosen >= 0
             col_values[has] = original[column].to_numpy(dtype=object)[chosen[has]]
         sources = np.full(n_clusters, None, dtype=object)
@@ -94,6 +79,35 @@ def golden_records(
         if every is not None:
             out[f"{column}__all"] = every
     return pd.DataFrame(out, copy=False)  # built once: inserting columns copied them
+
+
+def _survivors(
+    role_codes: npt.NDArray[np.int64],
+    labels: npt.NDArray[np.int64],
+    alone: npt.NDArray[np.bool_],
+    completeness: npt.NDArray[np.int64],
+    n_clusters: int,
+) -> npt.NDArray[np.int64]:
+    """Per cluster, the record whose value survives (-1 for none): the most frequent value,
+    then the most complete record, then the earliest."""
+    chosen = np.full(n_clusters, -1, dtype=np.int64)
+    single = np.flatnonzero(alone & (role_codes >= 0))
+    chosen[labels[single]] = single
+    present = np.flatnonzero(~alone & (role_codes >= 0))
+    if len(present):
+        cluster = labels[present].astype(np.int64)
+        # how many records of the cluster share each record's value (hashing, no sort)
+        packed = cluster * (int(role_codes.max()) + 1) + role_codes[present]
+        inverse, distinct = pd.factorize(packed)
+        freq = np.bincount(inverse, minlength=len(distinct))[inverse]
+        # per cluster: the most frequent value, then the most complete record, then the
+        # earliest (a stable sort keeps record order among ties)
+        order = _order(cluster, freq, completeness[present])
+        in_order = cluster[order]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = in_order[1:] != in_order[:-1]
+        chosen[in_order[first]] = present[order][first]
+    return chosen
 
 
 def _union(
