@@ -220,23 +220,41 @@ class Table:
         """Integer codes of a blocking key; the transform runs once per distinct value."""
         name = str(key)
         if name not in self._codes:
-            if key.role not in self.values:
-                raise UnknownColumnError(
-                    f"blocking key {name!r} uses role {key.role!r}, which the input lacks"
-                )
-            codes, uniques = self.codes(key.role)
+            codes, uniques = self.codes(self._role_of(key))
             if key.transform is None:
                 self._codes[name] = (codes, uniques)
             else:
-                f = _transform(key)
-                # number the transformed distinct values, then map every record through them:
-                # the same codes as factorizing the transformed column (the distinct values
-                # come in order of first appearance), without hashing a string per record
-                key_codes, key_uniques = _factorize(
-                    np.array([f(u) for u in uniques] + [None], dtype=object)
-                )
-                self._codes[name] = (key_codes[codes], key_uniques)
+                per_value, key_uniques = self._value_keys(key)
+                # every record through its value's key (-1, the last, for a null value): the
+                # same codes as factorizing the transformed column (the distinct values come
+                # in order of first appearance), without hashing a string per record
+                self._codes[name] = (per_value[codes], key_uniques)
         return self._codes[name][0]
+
+    def value_key_codes(self, key: Key) -> Codes:
+        """Per distinct value of the key's role (as :meth:`codes` numbers them), the code of
+        its key (-1 where the transform gives none)."""
+        _, uniques = self.codes(self._role_of(key))
+        if key.transform is None:
+            return np.arange(len(uniques), dtype=np.int64)
+        return self._value_keys(key)[0][:-1]
+
+    def _role_of(self, key: Key) -> str:
+        if key.role not in self.values:
+            raise UnknownColumnError(
+                f"blocking key {str(key)!r} uses role {key.role!r}, which the input lacks"
+            )
+        return key.role
+
+    def _value_keys(self, key: Key) -> tuple[Codes, Strings]:
+        """The transformed distinct values, numbered, with a trailing -1 for null."""
+
+        def compute() -> tuple[Codes, Strings]:
+            _, uniques = self.codes(key.role)
+            f = _transform(key)
+            return _factorize(np.array([f(u) for u in uniques] + [None], dtype=object))
+
+        return self._memoised(("value keys", str(key), ""), compute)
 
     def key_values(self, key: Key) -> Strings:
         """The distinct values of a key, indexed by :meth:`key_codes`."""

@@ -31,7 +31,7 @@ import pandas as pd
 
 from identilink import _kernels
 from identilink._sort import ranks, stable_order
-from identilink._table import IdentilinkWarning, Table, _transform
+from identilink._table import IdentilinkWarning, Table
 from identilink.config import BlockingRule, Key
 from identilink.errors import ConfigurationError
 
@@ -224,7 +224,7 @@ def _key_sets(table: Table, key: Key) -> tuple[Index, Index]:
     def compute() -> tuple[Index, Index]:
         _, uniques = table.codes(key.role)
         if key.kind == "equal":  # a role holding several values: each value's key
-            counts, pieces = _value_keys(table, key, uniques)
+            counts, pieces = _value_keys(table, key)
         elif key.transform == "minhash":
             counts, pieces = _minhash_bands(uniques, key.arg or 16)
         else:
@@ -248,14 +248,10 @@ def _key_sets(table: Table, key: Key) -> tuple[Index, Index]:
     return table._memoised(("key sets", str(key), ""), compute)
 
 
-def _value_keys(table: Table, key: Key, uniques: npt.NDArray[np.object_]) -> tuple[Index, Index]:
+def _value_keys(table: Table, key: Key) -> tuple[Index, Index]:
     """Per distinct value of the key's role: how many keys it has (one, or none where the
     transform gives none) and the keys, numbered."""
-    if key.transform is None:
-        return np.ones(len(uniques), dtype=np.int64), np.arange(len(uniques), dtype=np.int64)
-    f = _transform(key)
-    keys = pd.factorize(np.array([f(u) for u in uniques] + [None], dtype=object))[0][:-1]
-    keys = keys.astype(np.int64)
+    keys = table.value_key_codes(key)
     return (keys >= 0).astype(np.int64), keys[keys >= 0]
 
 
