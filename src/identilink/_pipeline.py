@@ -158,6 +158,16 @@ def _must_link(
     return which, names
 
 
+def _runnable(table: Table, rules: tuple[BlockingRule, ...]) -> tuple[BlockingRule, ...]:
+    """The rules whose roles the prepared input has; an error when none is left."""
+    runnable = tuple(r for r in rules if all(k.role in table.values for k in r.keys))
+    if not runnable:
+        raise ConfigurationError(
+            "no blocking rule can run: every rule uses a role the input lacks or has empty"
+        )
+    return runnable
+
+
 def _within_budget(
     table: Table, rules: tuple[BlockingRule, ...], per_record: float
 ) -> tuple[tuple[BlockingRule, ...], list[dict[str, object]]]:
@@ -202,14 +212,8 @@ def _run(
                 explicit_roles=explicit,
             )
         comparisons, skipped = _usable(settings, table)
-        rules = tuple(
-            r for r in settings.blocking_rules if all(k.role in table.values for k in r.keys)
-        )
+        rules = _runnable(table, settings.blocking_rules)
         dropped: list[dict[str, object]] = []
-        if not rules:
-            raise ConfigurationError(
-                "no blocking rule can run: every rule uses a role the input lacks or has empty"
-            )
         with timer.stage("blocking"), bar.stage("blocking"):
             if given_rules is None:  # the default rules' pair budget counts as blocking
                 rules, dropped = _within_budget(table, rules, settings.max_pairs_per_record)
@@ -390,7 +394,7 @@ def candidate_pairs(
     given = _coerce_settings(settings) or Settings()
     resolved, table = prepare_one(frame, given, columns)
     assert resolved.blocking_rules is not None
-    rules = tuple(r for r in resolved.blocking_rules if all(k.role in table.values for k in r.keys))
+    rules = _runnable(table, resolved.blocking_rules)
     if given.blocking_rules is None:
         rules, _ = _within_budget(table, rules, resolved.max_pairs_per_record)
     names = [str(r) for r in rules]
