@@ -287,7 +287,7 @@ def test_profiles_agree_with_counting_each_value(values: list[str]) -> None:
     # the code points' frequencies)
     ranked = sorted(frequency, key=lambda c: (-frequency[c], ord(c)))[: _BUCKETS - 1]
     bucket = {c: k for k, c in enumerate(ranked)}
-    meta = profile.meta.view(np.uint8).reshape(-1, 8)
+    assert profile.rows.shape == (len(values), 32)
     for v, value in enumerate(values):
         counted = len(value) < 255
         want = [0] * _BUCKETS
@@ -296,11 +296,27 @@ def test_profiles_agree_with_counting_each_value(values: list[str]) -> None:
                 want[bucket.get(c, _BUCKETS - 1)] += 1
         else:
             want[0] = 255
-        assert profile.counts[v].tolist() == want
-        length = len(value) if counted else 0
-        assert int(meta[v, 0]) + 256 * int(meta[v, 1]) == length
+        row = profile.rows[v].tolist()
+        assert row[:_BUCKETS] == want
+        assert row[_BUCKETS] == (len(value) if counted else 0)
         firsts = [ord(c) % 255 + 1 for c in value[:_PREFIX]]
-        assert meta[v, 2 : 2 + _PREFIX].tolist() == firsts + [0] * (_PREFIX - len(firsts))
+        assert row[_BUCKETS + 1 :] == firsts + [0] * (_PREFIX - len(firsts))
+
+
+@given(
+    st.lists(st.integers(0, 255), min_size=8, max_size=8),
+    st.lists(st.integers(0, 255), min_size=8, max_size=8),
+)
+@example([0] * 8, [255] * 8)
+@example([255] * 8, [0] * 8)
+def test_bytes_apart_is_the_l1_distance_of_the_bytes(p: list[int], q: list[int]) -> None:
+    """The word arithmetic of the bound against subtracting byte by byte."""
+    import numpy as np
+
+    from identilink._kernels import bytes_apart
+
+    x, y = (np.array(v, dtype=np.uint8).view("<u8")[0] for v in (p, q))
+    assert bytes_apart(x, y) == sum(abs(i - j) for i, j in zip(p, q, strict=True))
 
 
 # -- whole-column fast paths (Arrow kernels) -----------------------------------------------
