@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import jellyfish
@@ -98,7 +98,7 @@ def quick_normalizer_for(role: str, settings: Settings) -> Callable[[object], st
 
 def _bulk_normalizer_for(
     role: str, settings: Settings
-) -> Callable[[Strings], Sequence[str | None]] | None:
+) -> Callable[[Strings], npt.NDArray[np.object_]] | None:
     """The whole-column fast path of a role's normaliser, if it has one."""
     if role == "email":
         return bulk_emails

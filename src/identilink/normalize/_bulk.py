@@ -25,7 +25,7 @@ from identilink.normalize.text import _STREET_WORDS
 
 __all__ = ["bulk_emails", "bulk_phones", "bulk_streets"]
 
-Decided = list[str | None]
+Decided = npt.NDArray[np.object_]  # per value: its normalised text, or None (not decided)
 Values = npt.NDArray[np.object_]
 
 _PRINTABLE = r"^[\x20-\x7e]*$"
@@ -33,13 +33,21 @@ _PRINTABLE = r"^[\x20-\x7e]*$"
 
 def _strings(values: Values) -> tuple[npt.NDArray[np.intp], pa.StringArray] | None:
     """Positions and Arrow array of the printable-ASCII ``str`` values (``None``: none)."""
+    try:  # a column of text (and nulls) converts whole, without a Python step per value
+        text = pa.array(values, from_pandas=True)
+    except (pa.ArrowException, OverflowError, TypeError, ValueError):  # not all text
+        text = None
+    if text is not None and pa.types.is_string(text.type):
+        keep = _mask(pc.match_substring_regex(text, _PRINTABLE))
+        return (np.flatnonzero(keep), text.filter(pa.array(keep))) if keep.any() else None
+    # mixed types (bytes, numbers...): only the str values, picked one by one
     at = np.fromiter(
         (i for i, v in enumerate(values) if type(v) is str and v.isascii()), dtype=np.intp
     )
     if len(at) == 0:
         return None
     text = pa.array([values[i] for i in at], type=pa.string())
-    keep = pc.match_substring_regex(text, _PRINTABLE).to_numpy(zero_copy_only=False)
+    keep = _mask(pc.match_substring_regex(text, _PRINTABLE))
     return at[keep], text.filter(pa.array(keep))
 
 
@@ -48,11 +56,14 @@ def _mask(ok: pa.Array) -> npt.NDArray[np.bool_]:
     return np.asarray(pc.fill_null(ok, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
+def _undecided(n: int) -> Decided:
+    return np.full(n, None, dtype=object)
+
+
 def _scatter(n: int, at: npt.NDArray[np.intp], ok: pa.Array, out: pa.Array) -> Decided:
-    result: Decided = [None] * n
+    result = _undecided(n)
     keep = _mask(ok)
-    for i, v in zip(at[keep].tolist(), out.filter(pa.array(keep)).to_pylist(), strict=True):
-        result[i] = v
+    result[at[keep]] = out.filter(pa.array(keep)).to_numpy(zero_copy_only=False)
     return result
 
 
@@ -67,7 +78,7 @@ def bulk_emails(values: Values) -> Decided:
     """``quick_normalized`` of each value, or ``None`` where it is not decided here."""
     found = _strings(values)
     if found is None:
-        return [None] * len(values)
+        return _undecided(len(values))
     at, text = found
     # no whitespace in a printable address: strip() changes nothing
     ok = pc.and_(pc.match_substring_regex(text, _EMAIL), pc.less_equal(pc.binary_length(text), 254))
@@ -106,7 +117,7 @@ def bulk_phones(values: Values, region: str) -> Decided:
     """``quick_e164(value, region)`` of each value, or ``None`` where not decided here."""
     found = _strings(values)
     if found is None:
-        return [None] * len(values)
+        return _undecided(len(values))
     at, text = found
     ok = pc.and_(
         pc.match_substring_regex(text, _PHONE_CHARS), pc.match_substring_regex(text, _NANP)
@@ -116,7 +127,7 @@ def bulk_phones(values: Values, region: str) -> Decided:
     keep = _mask(ok)
     at, text = at[keep], text.filter(pa.array(keep))
     if len(text) == 0:
-        return [None] * len(values)
+        return _undecided(len(values))
     groups = pc.extract_regex(text, _NANP)
     area = pc.replace_substring_regex(groups.field("area"), r"[() ]", "")
     national = pc.binary_join_element_wise(area, groups.field("exchange"), groups.field("line"), "")
@@ -154,7 +165,7 @@ def bulk_streets(values: Values) -> Decided:
     every value it rejects, so the per-value path gives the reason)."""
     found = _strings(values)
     if found is None:
-        return [None] * len(values)
+        return _undecided(len(values))
     at, text = found
     # fold(): case, apostrophes, other non-word characters to spaces, "_", runs of spaces
     folded = pc.replace_substring_regex(pc.ascii_lower(text), r"['`]", "")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 
 import attrs
 import numpy as np
@@ -15,6 +15,7 @@ __all__ = ["ColumnReport", "normalize_column", "normalized_codes", "normalized_v
 
 _MAX_EXAMPLES = 5
 _BULK_FROM = 64  # fewer distinct values than this: the per-value path costs less
+_NONE = np.array([None], dtype=object)
 
 
 @attrs.frozen
@@ -51,7 +52,7 @@ def normalize_column(
     column: str,
     role: str,
     quick: Callable[[object], str | None] | None = None,
-    bulk: Callable[[npt.NDArray[np.object_]], Sequence[str | None]] | None = None,
+    bulk: Callable[[npt.NDArray[np.object_]], npt.NDArray[np.object_]] | None = None,
 ) -> tuple[npt.NDArray[np.object_], ColumnReport]:
     """Normalise every value of ``values``; invalid ones become ``None`` and are counted.
 
@@ -86,7 +87,7 @@ def normalized_codes(
     column: str,
     role: str,
     quick: Callable[[object], str | None] | None = None,
-    bulk: Callable[[npt.NDArray[np.object_]], Sequence[str | None]] | None = None,
+    bulk: Callable[[npt.NDArray[np.object_]], npt.NDArray[np.object_]] | None = None,
     factorized: tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]] | None = None,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_], ColumnReport]:
     """:func:`normalize_column` as integer codes (``-1`` for null or invalid) and the
@@ -109,27 +110,24 @@ def normalized_codes(
         examples.append((str(values[nested].iloc[0])[:200], "a nested value, not a scalar"))
         values = values.mask(pd.Series(nested, index=values.index))
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    mapped: list[str | None] = []
     invalid_codes: list[int] = []
     blank_codes: list[int] = []
-    decided = None
+    mapped = np.full(len(uniques), None, dtype=object)
+    todo: Iterable[int] = range(len(uniques))
     if bulk is not None and len(uniques) >= _BULK_FROM:
-        decided = bulk(np.asarray(uniques, dtype=object))
-    for i, raw in enumerate(uniques):
-        if decided is not None and (done := decided[i]) is not None:
-            mapped.append(done)
-            continue
+        mapped[:] = bulk(np.asarray(uniques, dtype=object))
+        todo = np.flatnonzero(pd.isna(mapped)).tolist()  # the values it left undecided
+    for i in todo:
+        raw = uniques[i]
         if quick is not None and (done := quick(raw)) is not None:
-            mapped.append(done)
+            mapped[i] = done
             continue
         if _is_blank(raw):
-            mapped.append(None)
             blank_codes.append(i)
             continue
         try:
-            mapped.append(func(raw))
+            mapped[i] = func(raw)
         except NormalizationError as exc:
-            mapped.append(None)
             invalid_codes.append(i)
             if len(examples) < _MAX_EXAMPLES:
                 examples.append((str(raw)[:200], exc.reason))
@@ -146,7 +144,7 @@ def normalized_codes(
     )
     # number the normalised values (few: one per distinct raw value) and map every row
     # through them; raw values come in order of first appearance, so do these
-    out_codes, out_uniques = pd.factorize(np.array([*mapped, None], dtype=object))
+    out_codes, out_uniques = pd.factorize(np.concatenate([mapped, _NONE]))
     out_codes = out_codes.astype(np.int64, copy=False)  # the trailing None is code -1
     return out_codes[codes], np.asarray(out_uniques, dtype=object), report
 
@@ -190,7 +188,7 @@ def normalized_value_sets(
     role: str,
     separators: str = "",
     quick: Callable[[object], str | None] | None = None,
-    bulk: Callable[[npt.NDArray[np.object_]], Sequence[str | None]] | None = None,
+    bulk: Callable[[npt.NDArray[np.object_]], npt.NDArray[np.object_]] | None = None,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_], ColumnReport, ValueSets | None]:
     """:func:`normalized_codes` for a column whose cells may hold several values: a list,
     tuple or array, or a text with one of ``separators`` between values.
