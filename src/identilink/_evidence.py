@@ -9,7 +9,10 @@ Sunter score record pairs, with the prior set by how common the name is:
   ``N`` customers giving a full name being ``N / k`` people (``k``: customers per person,
   measured with the rates below; counting customers as people made links under-confident).
   ``f`` is the share of customers' names with that given name, that surname; a first name
-  that matches only through a typo uses the share of names that close; an account that gives
+  that matches only through a typo uses the share of names that close, and so does a surname
+  one slip from the other (``pirce``, ``pierce``: a letter inserted, dropped, replaced or two
+  swapped), weighed by how often one person's two fragments give their surname so (measured
+  like the given names: 2.3% of them on generated data); an account that gives
   only a first name joins through its username, ``janedo``: the first name, then the start of
   the surname, so ``f(doe)`` becomes the share of surnames starting so; a caller-id name that
   gives the initial only, ``DOE J``, uses the share of given names with that initial.
@@ -31,9 +34,13 @@ Sunter score record pairs, with the prior set by how common the name is:
   local part (``jane83@``; measured like the rest, so a number that is no year weighs what
   it turns out to weigh).
 - **competition**: a customer's best candidate must also win against the others, each counted
-  as much as it is likely someone else than the best (``q``: the probability, by the same
-  score, that it is not the best one's person): probability ``e^s / (1 + e^s + Σ q·e^s')``,
-  where the ``1`` stands for "this person has no other customer here". A customer belongs to
+  against it as much as it is likely someone else than the best (``q``: the probability, by
+  the same score, that it is not the best one's person) and for it as much as it is likely
+  the best one's person (another of that person's customers):
+  probability ``(e^s + Σ (1 - q)·e^s') / (1 + e^s + Σ e^s')``, where the ``1`` stands for
+  "this person has no other customer here". Counting the best one's kin for it (not only
+  less against it) moved links given 0.8-0.9 from 93% right to 89%, links at 0.9 or more
+  from 98.5% to 98.2%, and B-cubed recall at 0.9 from 0.922 to 0.925. A customer belongs to
   one person but a person may have many customers, so a link's probability is taken from
   the lesser customer's side (an account's, then a contact's, then an anchor's; of two alike,
   the lower way round): a customer that two anchors of its name each claim, but that cannot
@@ -53,15 +60,16 @@ import itertools
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import attrs
 import numpy as np
+from rapidfuzz.distance import OSA
 
 from identilink.cluster import components
 from identilink.errors import ConfigurationError
 from identilink.fragments import Fragment
-from identilink.normalize.names import canonical_given_name, spelt_alike, tokens_close
+from identilink.normalize.names import SLIP_LENGTH, canonical_given_name, spelt_alike, tokens_close
 
 __all__ = ["evidence_links"]
 
@@ -178,6 +186,11 @@ class _Model:
     prefix_share: dict[str, float]
     exact_m: float
     fuzzy_m: float
+    #: one person's two fragments giving one surname, or two one slip apart (``pirce``)
+    last_m: float
+    last_slip_m: float
+    #: surnames one slip from each surname given (see :func:`_slips`)
+    slips: dict[str, set[str]]
     weights: dict[str, float]
     rates: _Rates = attrs.field(init=False)
     _close_memo: dict[str, float] = attrs.field(factory=dict, init=False)
@@ -199,6 +212,19 @@ class _Model:
             return self.first_share.get(ca, 0.0), self.exact_m
         if _close(ra, rb) or _close(ca, cb):
             return max(self.close_share(ca), self.close_share(cb)), self.fuzzy_m
+        return None
+
+    def surname(self, la: str, lb: str) -> tuple[float, float] | None:
+        """(chance that a random person's surname matches so, chance that one person's two
+        fragments do) for two surnames: the same, or one slip apart; else ``None``."""
+        if la == lb:
+            return self.last_share.get(la, 0.0), self.last_m
+        if lb in self.slips.get(la, ()):
+            # a stranger comes this close with any surname a slip from either
+            share = max(
+                sum(self.last_share.get(x, 0.0) for x in self.slips[name]) for name in (la, lb)
+            )
+            return share, self.last_slip_m
         return None
 
     def close_share(self, name: str) -> float:
@@ -241,10 +267,13 @@ class _Model:
         kinds = a.kind, b.kind
         for ca, ra, la in a.names:
             for cb, rb, lb in b.names:
-                if la != lb or (given := self.given(ca, ra, cb, rb)) is None:
+                if (surname := self.surname(la, lb)) is None:
                     continue
-                prior = self.prior(given[0], self.last_share.get(la, 0.0), *kinds)
-                candidate = (prior + math.log(given[1]), f"{ca} {la}")
+                if (given := self.given(ca, ra, cb, rb)) is None:
+                    continue
+                prior = self.prior(given[0], surname[0], *kinds)
+                name = f"{ca} {la}" if la == lb else f"{ca} {la} as {lb}"
+                candidate = (prior + math.log(given[1]) + math.log(surname[1]), name)
                 best = candidate if best is None else max(best, candidate)
         for one, other in ((a, b), (b, a)):
             for initial, li in one.initials:
@@ -273,6 +302,26 @@ class _Model:
             return None
         weight, said = self.evidence(a, b)
         return best[0] + weight, "; ".join([best[1], *said])
+
+
+def _slips(lasts: Iterable[str]) -> dict[str, set[str]]:
+    """For each surname the others one slip from it (a letter inserted, dropped, replaced or
+    two swapped: ``pirce``, ``pierce``), both of ``SLIP_LENGTH`` letters or more. Two such
+    names share a spelling with one letter dropped (or one is the other with one dropped),
+    so only names sharing one are compared."""
+    by_variant: dict[str, list[str]] = defaultdict(list)
+    for last in lasts:
+        if len(last) >= SLIP_LENGTH:
+            by_variant[last].append(last)
+            for k in range(len(last)):
+                by_variant[last[:k] + last[k + 1 :]].append(last)
+    slips: dict[str, set[str]] = defaultdict(set)
+    for names in by_variant.values():
+        for x, y in itertools.combinations(sorted(set(names)), 2):
+            if y not in slips[x] and OSA.distance(x, y, score_cutoff=1) <= 1:
+                slips[x].add(y)
+                slips[y].add(x)
+    return dict(slips)
 
 
 def _measure(
@@ -304,7 +353,8 @@ def _measure(
     # m: consecutive fragments of one customer (the identifiers joined them: one person)
     m_counts: Counter[str] = Counter()
     m_seen: Counter[str] = Counter()
-    same = fuzzy = apart = 0
+    slips = _slips(lasts)
+    same = fuzzy = apart = last_same = last_slip = last_apart = 0
     for idx in members.values():
         for x, y in itertools.pairwise(idx):
             if not fragments[x].attributes or not fragments[y].attributes:
@@ -318,6 +368,10 @@ def _measure(
                     m_seen[kind] += 1
             for cx, rx, lx in px.names:
                 for cy, ry, ly in py.names:
+                    if cx == cy:  # how one person's surname is given twice
+                        last_same += lx == ly
+                        last_slip += ly in slips.get(lx, ())
+                        last_apart += lx != ly and ly not in slips.get(lx, ())
                     if lx == ly:
                         close = cx != cy and (_close(rx, ry) or _close(cx, cy))
                         same += cx == cy
@@ -368,6 +422,11 @@ def _measure(
         prefix_share=share(prefixes),
         exact_m=(same + 0.5) / (same + fuzzy + apart + 1),
         fuzzy_m=(fuzzy + 0.5) / (same + fuzzy + apart + 1),
+        # one pseudo-pair, 98% same: a slip counts as rare until pairs say otherwise (an even
+        # split, as for given names, let slips rival exact names where nothing is measured)
+        last_m=(last_same + 0.98) / (last_same + last_slip + last_apart + 1),
+        last_slip_m=(last_slip + 0.02) / (last_same + last_slip + last_apart + 1),
+        slips=slips,
         weights=weights,
     )
 
@@ -458,9 +517,10 @@ def _rates(model: _Model, profiles: dict[int, _Profile]) -> _Rates:
     )
 
 
-def _candidates(profiles: dict[int, _Profile]) -> set[tuple[int, int]]:
-    """Pairs of customers that might share a name: same surname and given-name initial, or a
-    first-name-only account whose username starts a surname of someone of that first name."""
+def _candidates(profiles: dict[int, _Profile], slips: dict[str, set[str]]) -> set[tuple[int, int]]:
+    """Pairs of customers that might share a name: same surname, or surnames one slip apart
+    (``slips``), and given-name initial; or a first-name-only account whose username starts
+    a surname of someone of that first name."""
     blocks: dict[tuple[str, str], list[int]] = defaultdict(list)
     by_prefix: dict[tuple[str, str], list[int]] = defaultdict(list)
     for key, p in profiles.items():
@@ -477,6 +537,13 @@ def _candidates(profiles: dict[int, _Profile]) -> set[tuple[int, int]]:
         for i, a in enumerate(holders):
             for b in holders[i + 1 :]:
                 pairs.add((a, b) if a < b else (b, a))
+    for (last, initial), holders in blocks.items():
+        for other in slips.get(last, ()):
+            if other > last:  # each pair of surnames once
+                for a in holders:
+                    for b in blocks.get((other, initial), ()):
+                        if a != b:
+                            pairs.add((a, b) if a < b else (b, a))
     for key, p in profiles.items():
         for canonical, raw in p.firsts:
             for handle in p.handles:
@@ -491,16 +558,19 @@ Scores = dict[int, dict[int, tuple[float, str]]]
 
 
 def _probability(scores: Scores, a: int, b: int) -> float:
-    """That ``b`` is ``a``'s person, against ``a``'s other candidates, each counted as much as
-    it is likely someone else than ``b``."""
+    """That ``a`` is ``b``'s person, against ``a``'s other candidates: each counts for the
+    link as much as it is likely ``b``'s person too, and against it as much as it is likely
+    someone else."""
     odds = math.exp(min(scores[a][b][0], 50.0))
-    rivals = 0.0
+    kin_odds = rivals = 0.0
     for other, (s_other, _) in scores[a].items():
         if other != b:
             kin = scores[b].get(other)
             apart = 1.0 if kin is None else 1.0 / (1.0 + math.exp(min(kin[0], 50.0)))
-            rivals += math.exp(min(s_other, 50.0)) * apart
-    return odds / (1.0 + odds + rivals)
+            weight = math.exp(min(s_other, 50.0))
+            rivals += weight * apart
+            kin_odds += weight * (1.0 - apart)
+    return (odds + kin_odds) / (1.0 + odds + kin_odds + rivals)
 
 
 def _customers(fragments: Sequence[Fragment], labels: np.ndarray) -> dict[int, _Profile]:
@@ -569,7 +639,7 @@ def evidence_links(
     for _ in range(_ROUNDS):
         profiles = {label: p for label, p in merged.items() if find(label) == label}
         scores: Scores = defaultdict(dict)
-        for a, b in _candidates(profiles):
+        for a, b in _candidates(profiles, model.slips):
             scored = model.score(profiles[a], profiles[b])
             if scored is not None:
                 scores[a][b] = scores[b][a] = scored

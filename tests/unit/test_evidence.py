@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from identilink import _evidence
 from identilink.errors import ConfigurationError
@@ -189,3 +191,65 @@ def test_the_prior_counts_people_not_their_customers() -> None:
     assert model.prior(share, share, "account", "account") == pytest.approx(
         math.log(max(alone - 1, 1e-3) / (expected * model.rates.hidden * max(alone, 1e-3)))
     )
+
+
+def test_a_slip_in_the_surname_is_scored_as_the_same_name_mistyped() -> None:
+    """``quilfeather`` for ``quillfeather``: a candidate pair, scored with the share of
+    surnames that close and the chance of such a slip between one person's fragments; two
+    slips apart is another name."""
+    fragments, _ = _population()
+    fragments += [_crm(5001, "Zora Quillfeather"), _mail(5001, "Zora Quilfeather")]
+    fragments += [_mail(5002, "Zora Quilfaether")]
+    model = _measured(fragments)
+    profiles = _evidence._customers(fragments, np.arange(len(fragments)))
+    crm, slip, two = len(fragments) - 3, len(fragments) - 2, len(fragments) - 1
+    assert (crm, slip) in _evidence._candidates(profiles, model.slips)
+    scored = model.score(profiles[crm], profiles[slip])
+    assert scored is not None
+    assert scored[1] == "zora quillfeather as quilfeather"
+    # a stranger comes this close with a surname a slip from either: quilfeather is one from
+    # quillfeather and from quilfaether (two letters swapped), each held once
+    assert model.slips["quilfeather"] == {"quillfeather", "quilfaether"}
+    share = 2 * model.last_share["quillfeather"]
+    prior = model.prior(model.first_share["zora"], share, "anchor", "contact")
+    expected = prior + math.log(model.exact_m) + math.log(model.last_slip_m)
+    assert scored[0] == pytest.approx(expected)
+    assert model.last_slip_m < 0.05  # nothing measured: a slip is taken to be rare
+    assert model.score(profiles[crm], profiles[two]) is None
+
+
+@given(st.lists(st.text(alphabet="abcd", max_size=6), max_size=25))
+@example(["pierce", "pirce", "price", "prcie", "pice"])
+def test_slips_are_the_surnames_one_slip_apart(lasts: list[str]) -> None:
+    """The index of one-letter-dropped spellings against comparing every two surnames."""
+    from rapidfuzz.distance import OSA
+
+    from identilink.normalize.names import SLIP_LENGTH
+
+    slips = _evidence._slips(lasts)
+    long = sorted({x for x in lasts if len(x) >= SLIP_LENGTH})
+    for x, y in itertools.permutations(long, 2):
+        assert (y in slips.get(x, set())) == (OSA.distance(x, y) <= 1), (x, y)
+    assert set(slips) <= set(long)
+
+
+def test_a_rival_likely_the_best_ones_person_counts_for_the_link() -> None:
+    """``a``'s candidates ``b`` and ``c``: where ``c`` is likely ``b``'s person (their own
+    score is high) it supports joining ``a`` to ``b``; where they are strangers it competes."""
+    kin: _evidence.Scores = {
+        0: {1: (3.0, ""), 2: (2.0, "")},
+        1: {0: (3.0, ""), 2: (8.0, "")},
+        2: {0: (2.0, ""), 1: (8.0, "")},
+    }
+    strangers: _evidence.Scores = {
+        0: {1: (3.0, ""), 2: (2.0, "")},
+        1: {0: (3.0, "")},
+        2: {0: (2.0, "")},
+    }
+    alone: _evidence.Scores = {0: {1: (3.0, "")}, 1: {0: (3.0, "")}}
+    e3, e2 = math.exp(3.0), math.exp(2.0)
+    assert _evidence._probability(alone, 0, 1) == pytest.approx(e3 / (1 + e3))
+    assert _evidence._probability(strangers, 0, 1) == pytest.approx(e3 / (1 + e3 + e2))
+    q = 1 / (1 + math.exp(8.0))  # that c is someone else than b's person
+    assert _evidence._probability(kin, 0, 1) == pytest.approx((e3 + (1 - q) * e2) / (1 + e3 + e2))
+    assert _evidence._probability(kin, 0, 1) > _evidence._probability(alone, 0, 1)
