@@ -64,6 +64,9 @@ def _ceilings(
     ``these_customers_and_names``: the customers identilink's identifier stage and name rule
     made (``customers``, shared values refused and all), each named one joined to the others of
     its majority person: the most any name evidence can add to them.
+    ``these_customers_and_unshared_names``: the same, joining only the customers giving a name
+    that no other person's customer gives: what names alone can tell, where a name shared by
+    two people is left to attributes (dates of birth, cities) to resolve.
     """
     person = [truth[f.fragment_id] for f in fragments]
     left: list[int] = []
@@ -97,10 +100,26 @@ def _ceilings(
     a = np.array([p[0] for p in pairs], dtype=np.int64)
     b = np.array([p[1] for p in pairs], dtype=np.int64)
     joined = components(len(code), a, b)[majority["customer"].map(code).to_numpy()]
+    # a name is unshared when the customers giving it all belong to one person
+    signatures = [name_signature(f) for f in fragments]
+    persons_of: dict[frozenset[str], set[int]] = {}
+    for signature, customer in zip(signatures, majority["customer"], strict=True):
+        if signature:
+            persons_of.setdefault(signature, set()).add(owner[customer])
+    unshared = pd.Series(
+        [bool(s) and len(persons_of[s]) == 1 for s in signatures], index=majority.index
+    )
+    clear = majority[unshared].drop_duplicates("customer")["customer"]
+    lead = clear.groupby(clear.map(owner)).first()
+    pairs = [(code[lead[owner[c]]], code[c]) for c in clear if lead[owner[c]] != c]
+    a = np.array([p[0] for p in pairs], dtype=np.int64)
+    b = np.array([p[1] for p in pairs], dtype=np.int64)
+    unshared_joined = components(len(code), a, b)[majority["customer"].map(code).to_numpy()]
     return {
         "identifiers": round(b_cubed(by_ids, person)["f1"], 4),
         "identifiers_and_names": round(b_cubed(with_names, person)["f1"], 4),
         "these_customers_and_names": round(b_cubed(joined, person)["f1"], 4),
+        "these_customers_and_unshared_names": round(b_cubed(unshared_joined, person)["f1"], 4),
     }
 
 
