@@ -14,7 +14,7 @@ from phonenumbers import Leniency, PhoneNumberMatcher
 
 from identilink.errors import NormalizationError
 from identilink.normalize import normalize_email
-from identilink.normalize.phone import NANP_REGIONS
+from identilink.normalize.phone import NANP_REGIONS, is_valid_e164
 
 __all__ = ["find_emails", "find_names", "find_phones", "strip_quoted"]
 
@@ -68,7 +68,7 @@ _SAFE_AFTER = re.compile(r"(?:[ \t]*(?:\n|$)|[,;] )")
 
 @lru_cache(maxsize=65536)
 def _valid_nanp(e164: str) -> bool:
-    return bool(phonenumbers.is_valid_number(phonenumbers.parse(e164)))
+    return is_valid_e164(e164)
 
 
 def _fast_phones(text: str, region: str) -> list[str] | None:

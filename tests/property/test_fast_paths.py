@@ -415,3 +415,35 @@ def test_spelt_alike_matrix_agrees_with_the_pairwise_rule(
     for i, a in enumerate(names):
         for j, b in enumerate(others):
             assert bool(matrix[i, j]) == (a == b or module._alike(a, b)), (a, b)
+
+
+e164_text = (
+    st.from_regex(r"\+1[0-9]{10}", fullmatch=True)
+    | st.from_regex(r"\+1[2-9][0-9]{9}", fullmatch=True)
+    | st.from_regex(r"\+(44|49|52|61)[0-9]{8,11}", fullmatch=True)
+)
+
+
+@given(e164_text)
+@example("+12015550123")  # US
+@example("+14165550123")  # Canada: not taken by the US, found by the other regions
+@example("+18765550123")  # Jamaica
+@example("+12425550123")  # Bahamas
+def test_e164_shortcuts_agree_with_phonenumbers(e164: str) -> None:
+    import phonenumbers
+
+    from identilink.normalize.phone import is_valid_e164, parsed_e164
+
+    assert parsed_e164(e164) == phonenumbers.parse(e164)
+    assert is_valid_e164(e164) == phonenumbers.is_valid_number(phonenumbers.parse(e164))
+
+
+def test_the_us_is_the_first_region_of_plus_one_with_no_leading_digits_rule() -> None:
+    """What :func:`identilink.normalize.phone.is_valid_e164`'s shortcut rests on."""
+    from phonenumbers import PhoneMetadata
+    from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE
+
+    assert COUNTRY_CODE_TO_REGION_CODE[1][0] == "US"
+    metadata = PhoneMetadata.metadata_for_region("US")
+    assert metadata is not None
+    assert metadata.leading_digits is None

@@ -12,7 +12,7 @@ from phonenumbers import NumberParseException, PhoneNumberType
 from identilink.errors import NormalizationError
 from identilink.normalize.blocklist import _phone_reason
 
-__all__ = ["Phone", "national_number", "normalize_phone"]
+__all__ = ["Phone", "is_valid_e164", "national_number", "normalize_phone", "parsed_e164"]
 
 _TYPE_NAMES = {
     value: name.lower()
@@ -36,7 +36,30 @@ class Phone:
 
 @lru_cache(maxsize=65536)
 def _type_of(e164: str) -> str:
-    return _TYPE_NAMES.get(phonenumbers.number_type(phonenumbers.parse(e164)), "unknown")
+    return _TYPE_NAMES.get(phonenumbers.number_type(parsed_e164(e164)), "unknown")
+
+
+_NANP_E164 = re.compile(r"\+1[2-9][0-9]{9}")
+
+
+def parsed_e164(e164: str, /) -> phonenumbers.PhoneNumber:
+    """``phonenumbers.parse`` of an E.164 string; a North American one (``+1`` and ten ASCII
+    digits, the first 2-9) is built directly: what the parser would give it (a country code
+    and a national number, no leading zero), for less than half of a validity check's cost."""
+    if _NANP_E164.fullmatch(e164):
+        return phonenumbers.PhoneNumber(country_code=1, national_number=int(e164[2:]))
+    return phonenumbers.parse(e164)
+
+
+def is_valid_e164(e164: str, /) -> bool:
+    """``phonenumbers.is_valid_number`` of an E.164 string. A +1 number valid in the US is
+    valid: phonenumbers gives a +1 number the first region of +1 whose number types it
+    fits, and the US comes first with no leading-digits rule (a test holds both facts), so
+    the other regions are only tried for the numbers the US does not take."""
+    number = parsed_e164(e164)
+    if number.country_code == 1 and phonenumbers.is_valid_number_for_region(number, "US"):
+        return True
+    return bool(phonenumbers.is_valid_number(number))
 
 
 #: default regions whose numbers the fast paths may read as North American
