@@ -158,6 +158,9 @@ def _transform(key: Key) -> Callable[[str], str | None]:
     raise AssertionError(t)  # pragma: no cover - Key validates transforms
 
 
+_PARALLEL_ROWS = 100_000  # fewer rows: a thread pool costs more than it saves
+
+
 def _factorize(values: Strings) -> tuple[Codes, Strings]:
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=object)
@@ -388,18 +391,32 @@ def prepare(
     codes: dict[str, tuple[Codes, Strings]] = {}
     value_sets: dict[str, ValueSets] = {}
     reports: list[ColumnReport] = []
-    for role, column in roles.items():
-        func = normalizer_for(role, settings)
+
+    def normalised(role: str, column: str) -> tuple[Codes, Strings, ColumnReport, Any]:
         series = pd.concat([f[column] for f in frames], ignore_index=True)
-        role_codes, uniques, report, several = normalized_value_sets(
+        return normalized_value_sets(
             series,
-            func,
+            normalizer_for(role, settings),
             column=column,
             role=role,
             separators=_SEPARATORS.get(role, ""),
             quick=quick_normalizer_for(role, settings),
             bulk=_bulk_normalizer_for(role, settings),
         )
+
+    # roles on two threads: Arrow's kernels (e-mail, phone and street columns) release the
+    # GIL, so one role's kernels run beside another's Python; results are taken in order
+    total = sum(len(f) for f in frames)
+    if total >= _PARALLEL_ROWS and len(roles) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            done = list(pool.map(normalised, roles.keys(), roles.values()))
+    else:
+        done = [normalised(role, column) for role, column in roles.items()]
+    for (role, column), (role_codes, uniques, report, several) in zip(
+        roles.items(), done, strict=True
+    ):
         reports.append(report)
         if report.n_null + report.n_invalid == report.n_values:
             if role in explicit_roles:

@@ -266,3 +266,24 @@ def test_candidate_pairs_in_chunks_are_the_pairs_a_run_compares() -> None:
     new = streamed["rule"].value_counts().to_dict()
     report = {r["rule"]: r["new_pairs"] for r in run.report["blocking"] if r["new_pairs"]}
     assert new == report
+
+
+def test_roles_normalised_on_two_threads_give_what_one_gives(monkeypatch) -> None:
+    """Large inputs normalise their roles on two threads; the table, its reports and the
+    warning for an empty column are those of one thread."""
+    from identilink import _table
+
+    rows = [dict(r, phone=None, id=i) for i, r in enumerate(ROWS * 40)]
+
+    def run() -> tuple[pd.DataFrame, list[object]]:
+        with pytest.warns(identilink.IdentilinkWarning, match="'phone'"):
+            result = identilink.dedupe(rows, {"roles": None})
+        return result.pairs, result.report["rejected_values"]
+
+    monkeypatch.setattr(_table, "_PARALLEL_ROWS", 10**9)
+    one_pairs, one_rejects = run()
+    monkeypatch.setattr(_table, "_PARALLEL_ROWS", 1)
+    two_pairs, two_rejects = run()
+    pd.testing.assert_frame_equal(one_pairs, two_pairs)
+    assert one_rejects == two_rejects
+    assert one_rejects  # the input's invalid e-mail is reported either way
