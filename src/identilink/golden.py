@@ -50,8 +50,8 @@ def golden_records(
     sizes = np.bincount(labels, minlength=n_clusters)
     out: dict[str, npt.NDArray[Any]] = {"cluster_id": cluster_ids, "n_records": sizes}
     completeness = np.zeros(len(labels), dtype=np.int64)
-    for values in normalized.values():
-        completeness += pd.notna(values).astype(np.int64)
+    for role, values in normalized.items():  # a code is -1 where the value is null
+        completeness += codes(role) >= 0 if codes is not None else pd.notna(values)
     alone = sizes[labels] == 1  # a record alone in its cluster is its golden record
     for role, column in roles.items():
         if role not in normalized:

@@ -90,6 +90,18 @@ def test_golden_choices_match_a_record_by_record_reference(
     for role, column in (("first_name", "fn"), ("city", "city")):
         got = [None if pd.isna(s) else int(s[1:]) for s in out[f"{column}__source"]]
         assert got == [None if i < 0 else i for i in expected[role]]
+    # a prepared table's codes give the same records (completeness counted from them)
+    factorized = {role: pd.factorize(v, use_na_sentinel=True)[0] for role, v in normalized.items()}
+    with_codes = golden_records(
+        original,
+        normalized,
+        {"first_name": "fn", "city": "city"},
+        labels.astype(np.int64),
+        np.array([f"c{i}" for i in range(n_clusters)], dtype=object),
+        ids,
+        codes=lambda role: factorized[role].astype(np.int64),
+    )
+    pd.testing.assert_frame_equal(out, with_codes)
 
 
 @given(st.lists(st.tuples(st.integers(0, 4), st.integers(1, 6), st.integers(0, 5)), min_size=1))
