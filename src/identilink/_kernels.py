@@ -21,8 +21,10 @@ from numba import njit
 
 #: in a profile's first count: no bound for this value (longer than 254 characters)
 UNCHECKED = 255
-#: character counts in a profile row; the byte after them holds the value's length
+#: character counts in a profile row; the byte after them holds the value's length, the
+#: ``PREFIX`` bytes after that its first code points
 COUNTS = 27
+PREFIX = 4
 #: how :func:`reach` bounds a metric
 EDIT, JARO, JARO_WINKLER = 1, 2, 3
 _POW10 = 10 ** np.arange(19, dtype=np.int64)
@@ -223,7 +225,7 @@ def reach(codes, words, a, b, todo, cutoff, mode):  # type: ignore[no-untyped-de
                     bound = (shared / lx + shared / ly + 1.0) / 3.0 if shared > 0 else 0.0
                     if mode == JARO_WINKLER:
                         common = 0
-                        for k in range(4):  # the first code points, a byte each from bit 32
+                        for k in range(PREFIX):  # first code points, a byte each from bit 32
                             bx = (wx >> np.uint64(32 + 8 * k)) & _BYTE
                             by = (wy >> np.uint64(32 + 8 * k)) & _BYTE
                             if bx != by or bx == 0:
@@ -299,6 +301,6 @@ def profile_rows(points, lengths, bucket_of, rows):  # type: ignore[no-untyped-d
                 rows[v, bucket_of[points[position + k]]] += 1
         else:
             rows[v, 0] = UNCHECKED
-        for k in range(min(size, 4)):
+        for k in range(min(size, PREFIX)):
             rows[v, COUNTS + 1 + k] = points[position + k] % 255 + 1
         position += size
