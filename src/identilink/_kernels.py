@@ -253,6 +253,19 @@ def same_key(keys, a, b):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True)
+def count_same_key(keys, a, b, inverse, n):  # type: ignore[no-untyped-def]
+    """How often each of ``n`` patterns (``inverse``: each pair's) occurs among the pairs
+    whose records have the same non-null key: :func:`same_key`, then a count, in one pass
+    (no mask, no gathered copy of the pairs' patterns)."""
+    out = np.zeros(n, np.float64)
+    for i in range(len(a)):
+        k = keys[a[i]]
+        if k >= 0 and k == keys[b[i]]:
+            out[inverse[i]] += 1.0
+    return out
+
+
+@njit(nogil=True, cache=True)
 def pack_rows(g, radices):  # type: ignore[no-untyped-def]
     """Each row of the gamma matrix ``g`` as one integer: mixed radix over its columns,
     ``g + 1`` in each (null, -1, is 0), the first column most significant."""

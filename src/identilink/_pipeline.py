@@ -16,7 +16,13 @@ import pandas as pd
 from identilink._io import to_pandas
 from identilink._progress import Progress
 from identilink._table import Table, prepare
-from identilink.blocking import CHUNK_PAIRS, block, cumulative_pairs, in_rule, iter_pairs
+from identilink.blocking import (
+    CHUNK_PAIRS,
+    block,
+    cumulative_pairs,
+    iter_pairs,
+    pattern_counts,
+)
 from identilink.blocking import count_pairs as count_rule_pairs
 from identilink.cluster import components
 from identilink.compare import gamma as compute_gamma
@@ -226,18 +232,18 @@ def _run(
         _release_memory()  # what the comparisons freed goes back to the system
         with timer.stage("training"), bar.stage("training"):
             if model is None:
-                made_by = [
-                    in_rule(table, r, a, b, max_block_size=settings.max_block_size) for r in rules
-                ]
+                cap = settings.max_block_size
                 model = train(
                     table,
                     settings,
                     comparisons,
                     g,
-                    in_rule=made_by,
                     rule_roles=[{k.role for k in r.keys} for r in rules],
+                    rule_counts=lambda inverse, n: [
+                        pattern_counts(table, r, a, b, inverse, n, max_block_size=cap)
+                        for r in rules
+                    ],
                 )
-                del made_by
             elif tuple(cm.comparison for cm in model.comparisons) != comparisons:
                 raise ModelError(
                     "the model's comparisons do not fit this input (roles missing or empty: "

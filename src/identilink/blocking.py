@@ -425,6 +425,30 @@ def in_rule(
     return np.isin(a * n + b, ra * n + rb)
 
 
+def pattern_counts(
+    table: Table,
+    rule: BlockingRule,
+    a: Index,
+    b: Index,
+    inverse: npt.NDArray[np.intp],
+    n_patterns: int,
+    /,
+    *,
+    max_block_size: int | None = None,
+) -> npt.NDArray[np.float64]:
+    """How often each of ``n_patterns`` comparison patterns (``inverse``: each pair's) occurs
+    among the pairs :func:`in_rule` says the rule makes, without its mask where the rule is
+    an equality rule: one compiled pass instead of a mask, a gathered copy of the masked
+    pairs' patterns and a count (training at 73M pairs: 14.7 -> 11.1 s)."""
+    if _kind(table, rule) == "equal":
+        counts: npt.NDArray[np.float64] = _kernels.count_same_key(
+            rule_codes(table, rule), a, b, inverse, n_patterns
+        )
+        return counts
+    mask = in_rule(table, rule, a, b, max_block_size=max_block_size)
+    return np.bincount(inverse[mask], minlength=n_patterns).astype(np.float64)
+
+
 _CAP = 10_000  # block size past which a multi-valued key is too common to say anything
 #: pairs (counted with repeats) a multi-valued rule may make: 300M take ~10 GiB to de-duplicate
 _PAIR_LIMIT = 300_000_000

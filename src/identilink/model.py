@@ -16,7 +16,7 @@ Models are saved as versioned JSON, never pickle.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -466,25 +466,33 @@ def train(
     *,
     in_rule: Sequence[npt.NDArray[np.bool_]] = (),
     rule_roles: Sequence[set[str]] = (),
+    rule_counts: Callable[[npt.NDArray[np.intp], int], list[Float]] | None = None,
 ) -> FellegiSunterModel:
     """Fit u by random sampling and m plus the prior by EM on the blocked pairs' gammas
     (see :func:`fit`, which does the work on counts of distinct gamma rows).
 
     ``in_rule``: per blocking rule, which of the pairs it makes; ``rule_roles``: its roles.
+    ``rule_counts``, in place of ``in_rule``: given each pair's pattern (distinct gamma row)
+    and the number of patterns, per rule how often each pattern occurs among its pairs
+    (:func:`identilink.blocking.pattern_counts` counts them without a mask per rule).
     """
     sample, sample_counts = compress(
         sample_gammas(table, comparisons, n_pairs=settings.u_sample_pairs, seed=settings.seed)
     )
     patterns, inverse = _distinct_rows(g)
     counts = np.bincount(inverse, minlength=len(patterns)).astype(np.float64)
-    rule_counts = [
-        np.bincount(inverse[mask], minlength=len(patterns)).astype(np.float64) for mask in in_rule
-    ]
+    if rule_counts is not None:
+        per_rule = rule_counts(inverse, len(patterns))
+    else:
+        per_rule = [
+            np.bincount(inverse[mask], minlength=len(patterns)).astype(np.float64)
+            for mask in in_rule
+        ]
     return fit(
         settings,
         comparisons,
         (sample, sample_counts),
-        (patterns, counts, rule_counts),
+        (patterns, counts, per_rule),
         rule_roles=rule_roles,
         total_pairs=total_pairs(table.n, table.source),
     )

@@ -118,7 +118,7 @@ def test_fit_on_counts_in_any_order_is_train_to_the_last_bit() -> None:
     import identilink
     from identilink._pipeline import _usable, prepare_one
     from identilink.bench.datasets import load_febrl
-    from identilink.blocking import block, in_rule
+    from identilink.blocking import block, in_rule, pattern_counts
     from identilink.compare import gammas
     from identilink.model import fit, sample_gammas, total_pairs, train
 
@@ -132,6 +132,18 @@ def test_fit_on_counts_in_any_order_is_train_to_the_last_bit() -> None:
     masks = [in_rule(table, r, pairs.left, pairs.right) for r in rules]
     roles = [{k.role for k in r.keys} for r in rules]
     expected = train(table, settings, comparisons, g, in_rule=masks, rule_roles=roles)
+    # counting each rule's patterns without its mask fits the same model
+    counted = train(
+        table,
+        settings,
+        comparisons,
+        g,
+        rule_roles=roles,
+        rule_counts=lambda inverse, n: [
+            pattern_counts(table, r, pairs.left, pairs.right, inverse, n) for r in rules
+        ],
+    )
+    assert counted == expected
 
     rows, inverse = np.unique(g, axis=0, return_inverse=True)
     shuffle = np.random.default_rng(3).permutation(len(rows))  # rows in some other order
@@ -148,3 +160,30 @@ def test_fit_on_counts_in_any_order_is_train_to_the_last_bit() -> None:
         total_pairs=total_pairs(table.n, table.source),
     )
     assert got == expected
+
+
+@pytest.mark.parametrize(
+    "rule", ["last_name & first(first_name, 1)", "window(last_name, 4)", "tokens(street)"]
+)
+def test_pattern_counts_are_the_counts_under_the_rules_mask(rule: str) -> None:
+    """Per rule, how often each pattern occurs among the pairs the rule makes: the compiled
+    count of an equality rule and the masked count of the others against counting the mask."""
+    import identilink
+    from identilink._pipeline import prepare_one
+    from identilink.bench.datasets import load_febrl
+    from identilink.blocking import block, in_rule, pattern_counts
+    from identilink.config import BlockingRule
+
+    frame = load_febrl(3).drop(columns=["entity"]).iloc[:800]
+    settings, table = prepare_one(frame, identilink.Settings())
+    rules = settings.blocking_rules
+    assert rules is not None
+    pairs = block(table, rules, max_block_size=settings.max_block_size)
+    a, b = pairs.left, pairs.right
+    inverse = np.random.default_rng(0).integers(0, 7, len(a)).astype(np.intp)
+    parsed = BlockingRule([k.strip() for k in rule.split("&")])
+    mask = in_rule(table, parsed, a, b, max_block_size=settings.max_block_size)
+    assert mask.any()
+    assert not mask.all()
+    got = pattern_counts(table, parsed, a, b, inverse, 7, max_block_size=settings.max_block_size)
+    np.testing.assert_array_equal(got, np.bincount(inverse[mask], minlength=7))
