@@ -404,13 +404,23 @@ def gammas(table: Table, comparisons: Sequence[Comparison], a: Index, b: Index, 
 
     for comparison in comparisons:  # the shared per-role caches, filled before the threads
         table.codes(comparison.role)
+
+    def fill(start: int, j: int) -> None:
+        part = slice(start, start + _PAIR_CHUNK)
+        out[part, j] = gamma(table, comparisons[j], a[part], b[part])
+
+    starts = range(0, len(a), _PAIR_CHUNK)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        for start in range(0, len(a), _PAIR_CHUNK):
-            part = slice(start, start + _PAIR_CHUNK)
-            n = len(comparisons)
-            columns = list(pool.map(gamma, [table] * n, comparisons, [a[part]] * n, [b[part]] * n))
-            for j, column in enumerate(columns):
-                out[part, j] = column
+        # the first chunk of every comparison first: it fills the comparison's caches, which
+        # two threads working on one comparison at once would each build
+        first = [pool.submit(fill, 0, j) for j in range(len(comparisons))]
+        for future in first:
+            future.result()
+        # then every other (chunk, comparison) as a thread frees up: no wait at the end of
+        # each chunk for its slowest comparison
+        rest = [pool.submit(fill, s, j) for s in starts[1:] for j in range(len(comparisons))]
+        for future in rest:
+            future.result()
     return out
 
 
