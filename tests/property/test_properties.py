@@ -15,7 +15,7 @@ from identilink import BlockingRule, Comparison, Level, Settings
 from identilink._table import IdentilinkWarning, prepare
 from identilink.blocking import block, iter_pairs, rule_pairs
 from identilink.cluster import components, reference_components
-from identilink.compare import gammas, reference_gamma
+from identilink.compare import _PARALLEL_PAIRS, gammas, reference_gamma
 from identilink.roles import default_comparisons
 from tests.helpers import make_table
 from tests.strategies import records
@@ -63,13 +63,15 @@ def test_vectorised_gammas_agree_with_reference(rows) -> None:
     pairs, a, b = _all_pairs(table)
     normal = _rows(table)
     # both ways of scoring string metrics (each distinct pair of values once, or every
-    # pair), the second with pairs in chunks of two and metrics in chunks of three
-    for repeated, chunk in ((True, 500_000), (False, 3)):
+    # pair), the second with pairs in chunks of two and metrics in chunks of three; and
+    # that on two threads, chunks and comparisons taken as the threads free up
+    for repeated, chunk, threads in ((True, 500_000, False), (False, 3, False), (False, 3, True)):
         table.drop_caches()  # the decision on repeats is kept per table: judge afresh
         with (
             mock.patch("identilink.compare._mostly_repeated", return_value=repeated),
             mock.patch("identilink.compare._CHUNK", chunk),
             mock.patch("identilink.compare._PAIR_CHUNK", chunk - 1),
+            mock.patch("identilink.compare._PARALLEL_PAIRS", 0 if threads else _PARALLEL_PAIRS),
         ):
             fast = gammas(table, comparisons, a, b)
         for k, (i, j) in enumerate(pairs):
