@@ -71,6 +71,14 @@ def _valid_nanp(e164: str) -> bool:
     return is_valid_e164(e164)
 
 
+def _digit_count(text: str) -> int:
+    """How many characters of ``text`` are digits (``str.isdigit``): for ASCII text ten
+    counts in C instead of a Python step per character (the whole body of every message)."""
+    if text.isascii():
+        return sum(map(text.count, "0123456789"))
+    return sum(c.isdigit() for c in text)
+
+
 def _fast_phones(text: str, region: str) -> list[str] | None:
     """North American numbers in plain text, found without the matcher.
 
@@ -87,14 +95,14 @@ def _fast_phones(text: str, region: str) -> list[str] | None:
     for m in _NANP_IN_TEXT.finditer(text):
         if not _SAFE_AFTER.match(text, m.end()):
             return None
-        covered += sum(c.isdigit() for c in m.group(0))
+        covered += _digit_count(m.group(0))
         pluses += m.group(0).count("+")
         digits = "".join(c for c in m.group(0) if c.isdigit())
         e164 = "+" + (digits if len(digits) == 11 else "1" + digits)
         if not _valid_nanp(e164):
             return None  # the matcher may still find a shorter valid number inside
         found.append(e164)
-    if covered != sum(c.isdigit() for c in text) or pluses != text.count("+"):
+    if covered != _digit_count(text) or pluses != text.count("+"):
         return None  # other digits or a stray "+" (an international prefix): use the matcher
     return found
 
