@@ -65,7 +65,7 @@ def start_exact(codes, a, b, else_level, out):  # type: ignore[no-untyped-def]
 
 
 #: the tests :func:`sift` applies to a pair
-SAME_KEY, SWAPPED, WITHIN, AT_LEAST, AT_MOST, SAME_KEPT_KEY = range(6)
+SAME_KEY, SWAPPED, WITHIN, AT_LEAST, AT_MOST = range(5)
 #: arrays for the operands a test does not use
 NO_INTS = np.zeros(0, dtype=np.int64)
 NO_FLOATS = np.zeros(0, dtype=np.float64)
@@ -80,8 +80,7 @@ def sift(test, ints, more, floats, limit, a, b, todo, out, level):  # type: igno
     - ``SWAPPED``: ``ints[x] == more[y]`` and ``more[x] == ints[y]``, none null (each one's
       value is the other's value of the other role: first and last name);
     - ``WITHIN``: ``|floats[x] - floats[y]| <= limit`` (NaN, null or unparsable, never is);
-    - ``AT_LEAST`` / ``AT_MOST``: the pair's own score ``floats[i]`` against ``limit``;
-    - ``SAME_KEPT_KEY``: ``SAME_KEY`` in a block the rule keeps (``more[key]`` non-zero).
+    - ``AT_LEAST`` / ``AT_MOST``: the pair's own score ``floats[i]`` against ``limit``.
 
     The test runs in a loop of its own (a test chosen per pair cost 5-10%), the marking in
     one shared loop after it.
@@ -91,10 +90,6 @@ def sift(test, ints, more, floats, limit, a, b, todo, out, level):  # type: igno
         for j, i in enumerate(todo):
             k = ints[a[i]]
             hit[j] = k >= 0 and k == ints[b[i]]
-    elif test == SAME_KEPT_KEY:
-        for j, i in enumerate(todo):
-            k = ints[a[i]]
-            hit[j] = k >= 0 and k == ints[b[i]] and more[k] != 0
     elif test == SWAPPED:
         for j, i in enumerate(todo):
             x, y = a[i], b[i]
@@ -240,6 +235,28 @@ def reach(codes, words, a, b, todo, cutoff, mode):  # type: ignore[no-untyped-de
 
 
 _BLOCK = 1024
+
+
+@njit(nogil=True, cache=True)
+def not_in_earlier(rows, width, a, b, todo):  # type: ignore[no-untyped-def]
+    """The pairs of ``todo`` that none of the first ``width`` columns of ``rows`` (per
+    record, an earlier rule's key, -1 for none) pairs: each pair reads its two records'
+    rows once, whatever the number of rules."""
+    rest = np.empty(len(todo), np.int64)
+    n = 0
+    for t in range(len(todo)):
+        i = todo[t]
+        x, y = a[i], b[i]
+        made = False
+        for r in range(width):
+            key = rows[x, r]
+            if key >= 0 and key == rows[y, r]:
+                made = True
+                break
+        if not made:
+            rest[n] = i
+            n += 1
+    return rest[:n]
 
 
 @njit(nogil=True, cache=True)
