@@ -78,14 +78,9 @@ def test_golden_choices_match_a_record_by_record_reference(
     }
     original = pd.DataFrame({"fn": normalized["first_name"], "city": normalized["city"]})
     ids = np.array([f"r{i}" for i in range(len(rows))], dtype=object)
-    out = golden_records(
-        original,
-        normalized,
-        {"first_name": "fn", "city": "city"},
-        labels.astype(np.int64),
-        np.array([f"c{i}" for i in range(n_clusters)], dtype=object),
-        ids,
-    )
+    clusters = np.array([f"c{i}" for i in range(n_clusters)], dtype=object)
+    roles = {"first_name": "fn", "city": "city"}
+    out = golden_records(original, normalized, roles, labels.astype(np.int64), clusters, ids)
     expected = _reference(normalized, labels, n_clusters)
     for role, column in (("first_name", "fn"), ("city", "city")):
         got = [None if pd.isna(s) else int(s[1:]) for s in out[f"{column}__source"]]
@@ -95,9 +90,9 @@ def test_golden_choices_match_a_record_by_record_reference(
     with_codes = golden_records(
         original,
         normalized,
-        {"first_name": "fn", "city": "city"},
+        roles,
         labels.astype(np.int64),
-        np.array([f"c{i}" for i in range(n_clusters)], dtype=object),
+        clusters,
         ids,
         codes=lambda role: factorized[role].astype(np.int64),
     )
