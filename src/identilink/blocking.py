@@ -504,8 +504,9 @@ def iter_pairs(
     once, in the chunk of the first rule that makes it.
 
     An equality rule makes its pairs a range of its blocks at a time and drops those an
-    earlier rule makes (an earlier equality rule is asked by its codes, so beyond the
-    records' own arrays memory is bounded by the chunk whatever the pair count). A
+    earlier rule makes (earlier equality rules are asked by their codes, kept 4 bytes a
+    record each, so beyond the records' own arrays memory is bounded by the chunk whatever
+    the pair count). A
     multi-valued or window rule makes its pairs whole (each once; at most 300M) before
     they are chunked, and keeps them sorted for the rules after it to ask.
     """

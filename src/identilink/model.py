@@ -479,6 +479,8 @@ def train(
     sample, sample_counts = compress(
         sample_gammas(table, comparisons, n_pairs=settings.u_sample_pairs, seed=settings.seed)
     )
+    if rule_counts is not None and in_rule:
+        raise TypeError("train() takes in_rule or rule_counts, not both")
     patterns, inverse = _distinct_rows(g)
     counts = np.bincount(inverse, minlength=len(patterns)).astype(np.float64)
     if rule_counts is not None:
