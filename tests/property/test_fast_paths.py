@@ -449,41 +449,6 @@ def test_the_us_is_the_first_region_of_plus_one_with_no_leading_digits_rule() ->
     assert metadata.leading_digits is None
 
 
-date_text = st.builds(
-    "{}{:02d} {} {} {:02d}:{:02d}:{:02d} {}{:02d}{:02d}".format,
-    st.sampled_from(["", "Thu, ", "Mon, ", "Xyz, "]),
-    st.integers(0, 32),
-    st.sampled_from(["Jan", "Feb", "Jun", "Dec", "Foo"]),
-    st.sampled_from(["2024", "1999", "0099", "1000", "9999", "24"]),
-    st.integers(0, 61),
-    st.integers(0, 61),
-    st.integers(0, 61),
-    st.sampled_from(["+", "-"]),
-    st.integers(0, 30),
-    st.integers(0, 99),
-)
-
-
-@given(date_text | st.text(alphabet="0123456789 :+-,JanFebThu", max_size=40))
-@example("Thu, 01 Feb 2024 10:55:15 +0000")
-@example("Thu, 01 Feb 2024 10:55:15 -0000")  # UTC, zone unknown: a naive time
-@example("Thu, 29 Feb 2023 10:55:15 +0000")  # no such day
-@example("Thu, 01 Feb 2024 10:55:15 +2400")  # no such zone
-@example("1 Feb 2024 10:55:15 -0530")
-def test_the_email_date_fast_path_agrees_with_the_standard_library(text: str) -> None:
-    import email.utils
-
-    from identilink.adapters.email import _date
-
-    def outcome(parse: object) -> str:
-        try:
-            return parse(text).isoformat()  # type: ignore[operator,no-any-return]
-        except (TypeError, ValueError, IndexError) as exc:
-            return type(exc).__name__
-
-    assert outcome(_date) == outcome(email.utils.parsedate_to_datetime)
-
-
 @given(st.text(alphabet="ab 19+٣²\n", max_size=30) | st.text(max_size=30))
 def test_digit_count_is_isdigit_counted(text: str) -> None:
     from identilink.extract import _digit_count
