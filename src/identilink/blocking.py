@@ -506,9 +506,8 @@ def iter_pairs(
     An equality rule makes its pairs a range of its blocks at a time and drops those an
     earlier rule makes (earlier equality rules are asked by their codes, kept 4 bytes a
     record each, so beyond the records' own arrays memory is bounded by the chunk whatever
-    the pair count). A
-    multi-valued or window rule makes its pairs whole (each once; at most 300M) before
-    they are chunked, and keeps them sorted for the rules after it to ask.
+    the pair count). A multi-valued or window rule makes its pairs whole (each once; at
+    most 300M) before they are chunked, and keeps them sorted for the rules after it to ask.
     """
     if chunk_pairs < 1:
         raise ConfigurationError("chunk_pairs must be at least 1")
@@ -570,7 +569,8 @@ def _pair_stream(
         if packed is not None:
             made_before.append(_not_listed(packed, n))
         elif earlier is not None and asked < width:
-            earlier[:, asked] = _kept_codes(codes, max_block_size)
+            assert not isinstance(big, int)  # an equality rule's plan: the codes it skipped
+            earlier[:, asked] = _kept_codes(codes, big)
             asked += 1
 
 
@@ -589,14 +589,14 @@ def _not_listed(packed: Index, n: np.int64) -> Callable[[Index, Index, Index], I
     return unlisted
 
 
-def _kept_codes(codes: Index, max_block_size: int | None) -> npt.NDArray[np.int32]:
-    """An equality rule's codes with -1 in the blocks it skips (larger than
-    ``max_block_size``): two records make a pair of the rule iff their kept codes are equal
-    and not -1."""
-    sizes = np.bincount(codes[codes >= 0]) if (codes >= 0).any() else np.zeros(1, np.int64)
-    limit = max_block_size if max_block_size is not None else len(codes)
-    kept = np.where(sizes <= limit, np.arange(len(sizes)), -1)
-    return np.where(codes >= 0, kept[np.maximum(codes, 0)], -1).astype(np.int32)
+def _kept_codes(codes: Index, skipped: Index) -> npt.NDArray[np.int32]:
+    """An equality rule's codes with -1 for the blocks its plan skipped (``skipped``, their
+    codes: the plan's ``oversized``): two records make a pair of the rule iff their kept
+    codes are equal and not -1."""
+    kept = codes.astype(np.int32)
+    if len(skipped):
+        kept[np.isin(codes, skipped)] = -1
+    return kept
 
 
 def block(
