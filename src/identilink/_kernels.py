@@ -334,3 +334,31 @@ def profile_rows(points, lengths, bucket_of, rows):  # type: ignore[no-untyped-d
         for k in range(min(size, PREFIX)):
             rows[v, COUNTS + 1 + k] = points[position + k] % 255 + 1
         position += size
+
+
+@njit(nogil=True, cache=True)
+def first_appearance(codes, width):  # type: ignore[no-untyped-def]
+    """Codes of ``0..width-1`` renumbered in order of first appearance in ``codes`` (-1,
+    null, stays -1), then the codes it lacks in their order: ``codes`` renumbered and, per
+    new number, the old one. One pass (``pd.unique``'s hashing took 6x longer)."""
+    new_of_old = np.full(width, -1, np.int64)
+    old_of_new = np.empty(width, np.int64)
+    out = np.empty(len(codes), np.int64)
+    n = 0
+    for i in range(len(codes)):
+        c = codes[i]
+        if c < 0:
+            out[i] = -1
+            continue
+        k = new_of_old[c]
+        if k < 0:
+            k = n
+            new_of_old[c] = n
+            old_of_new[n] = c
+            n += 1
+        out[i] = k
+    for c in range(width):
+        if new_of_old[c] < 0:
+            old_of_new[n] = c
+            n += 1
+    return out, old_of_new

@@ -18,7 +18,9 @@ from identilink._progress import Progress
 from identilink._table import Table, prepare
 from identilink.blocking import (
     CHUNK_PAIRS,
+    Index,
     block,
+    block_order,
     cumulative_pairs,
     iter_pairs,
     pattern_counts,
@@ -176,9 +178,10 @@ def _runnable(table: Table, rules: tuple[BlockingRule, ...]) -> tuple[BlockingRu
 
 def _within_budget(
     table: Table, rules: tuple[BlockingRule, ...], per_record: float
-) -> tuple[tuple[BlockingRule, ...], list[dict[str, object]]]:
+) -> tuple[tuple[BlockingRule, ...], list[dict[str, object]], npt.NDArray[np.int64]]:
     """Default rules that each make at most ``per_record`` pairs per record (the smallest
-    rule is kept whatever it makes), and the rules left out with their pair counts."""
+    rule is kept whatever it makes), the rules left out with their pair counts, and the
+    kept rules' counts."""
     counts = count_rule_pairs(table, rules)["pairs"].to_numpy()
     budget = per_record * max(table.n, 1)
     keep = counts <= budget
@@ -189,7 +192,23 @@ def _within_budget(
         for r, c, k in zip(rules, counts, keep, strict=True)
         if not k
     ]
-    return tuple(r for r, k in zip(rules, keep, strict=True) if k), dropped
+    return tuple(r for r, k in zip(rules, keep, strict=True) if k), dropped, counts[keep]
+
+
+def _to_input_order(order: Index, left: Index, right: Index, linking: bool) -> None:
+    """Pairs of the reordered table back to the input's record positions, in place (in
+    slices: two more arrays of every pair was 1.2 GB at 73M pairs); deduplicating, the
+    earlier record first again."""
+    for start in range(0, len(left), _BACK_SLICE):
+        part = slice(start, start + _BACK_SLICE)
+        a, b = order[left[part]], order[right[part]]
+        if linking:
+            left[part], right[part] = a, b
+        else:
+            left[part], right[part] = np.minimum(a, b), np.maximum(a, b)
+
+
+_BACK_SLICE = 1 << 20
 
 
 def _run(
@@ -220,28 +239,32 @@ def _run(
         comparisons, skipped = _usable(settings, table)
         rules = _runnable(table, settings.blocking_rules)
         dropped: list[dict[str, object]] = []
+        counts: npt.NDArray[np.int64] | None = None
         with timer.stage("blocking"), bar.stage("blocking"):
             if given_rules is None:  # the default rules' pair budget counts as blocking
-                rules, dropped = _within_budget(table, rules, settings.max_pairs_per_record)
+                rules, dropped, counts = _within_budget(table, rules, settings.max_pairs_per_record)
                 settings = attrs.evolve(settings, blocking_rules=rules)
                 assert settings.roles is not None
-            blocked = block(table, rules, max_block_size=settings.max_block_size)
+            # up to scoring, the records in blocks (``work``): pairs then read records and
+            # values near the ones before them
+            order = block_order(table, rules, counts)
+            work = table if order is None else table.take(order)
+            blocked = block(work, rules, max_block_size=settings.max_block_size)
         a, b = blocked.left, blocked.right
         with timer.stage("comparing"), bar.stage(f"comparing {len(a):,} pairs"):
-            g = compute_gammas(table, comparisons, a, b)
+            g = compute_gammas(work, comparisons, a, b)
         _release_memory()  # what the comparisons freed goes back to the system
         with timer.stage("training"), bar.stage("training"):
             if model is None:
                 cap = settings.max_block_size
                 model = train(
-                    table,
+                    work,
                     settings,
                     comparisons,
                     g,
                     rule_roles=[{k.role for k in r.keys} for r in rules],
                     rule_counts=lambda inverse, n: [
-                        pattern_counts(table, r, a, b, inverse, n, max_block_size=cap)
-                        for r in rules
+                        pattern_counts(work, r, a, b, inverse, n, max_block_size=cap) for r in rules
                     ],
                 )
             elif tuple(cm.comparison for cm in model.comparisons) != comparisons:
@@ -250,12 +273,15 @@ def _run(
                     f"{skipped})"
                 )
         with timer.stage("scoring"), bar.stage("scoring"):
-            weights = model.match_weights(table, a, b, g)
+            weights = model.match_weights(work, a, b, g)
             probability = FellegiSunterModel.probability(weights)
-            which_rule, rule_names = _must_link(table, settings, a, b)
+            which_rule, rule_names = _must_link(work, settings, a, b)
             probability = np.where(which_rule != 0, 1.0, probability)
             matched = probability >= settings.threshold
             table.drop_caches(keep_roles=True)  # keys' codes: not needed from here on
+            if order is not None:  # the pairs in the input's positions from here on
+                _to_input_order(order, a, b, linking)
+                work = table  # the reordered copy goes
         with timer.stage("clustering"), bar.stage("clustering"):
             labels = components(table.n, a[matched], b[matched])
             first = np.unique(labels, return_index=True)[1]
@@ -402,7 +428,7 @@ def candidate_pairs(
     assert resolved.blocking_rules is not None
     rules = _runnable(table, resolved.blocking_rules)
     if given.blocking_rules is None:
-        rules, _ = _within_budget(table, rules, resolved.max_pairs_per_record)
+        rules, _, _ = _within_budget(table, rules, resolved.max_pairs_per_record)
     names = [str(r) for r in rules]
     for chunk in iter_pairs(
         table, rules, max_block_size=resolved.max_block_size, chunk_pairs=chunk_pairs

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from identilink import _kernels
 from identilink.config import Key, Settings
 from identilink.errors import InputDataError, NormalizationError, UnknownColumnError
 from identilink.normalize import (
@@ -188,6 +189,9 @@ class Table:
         self.value_sets: dict[str, ValueSets] = dict(value_sets or {})
         #: 0 for left, 1 for right in link mode; ``None`` when deduplicating.
         self.source = source
+        #: per record of the input, its row here when the records were reordered
+        #: (:meth:`take`); ``None`` when they are in the input's order
+        self.rows_of_input: Codes | None = None
         #: codes and distinct values per role, then per key; ``codes`` given by prepare
         self._codes: dict[str, tuple[Codes, Strings]] = dict(codes or {})
         self._rule_codes: dict[str, Codes] = {}
@@ -204,6 +208,55 @@ class Table:
         self._codes.update(kept)
         self._rule_codes.clear()
         self._memo.clear()
+
+    def take(self, order: Codes) -> Table:
+        """The records in ``order`` (a permutation of them) as a new table. Each role's
+        codes are renumbered in order of first appearance, as :meth:`codes` numbers them,
+        so records near each other have values near each other too (the comparing kernels
+        read a value's row per pair, and the rows of a block's records then share cache
+        lines). The keys' codes and the rules' codes computed so far are carried over,
+        renumbered alike (the keys' transforms ran per value in Python), other caches not.
+        """
+        where = np.empty_like(order)
+        where[order] = np.arange(len(order))
+        codes: dict[str, tuple[Codes, Strings]] = {}
+        value_sets: dict[str, ValueSets] = {}
+        old_values: dict[str, Codes] = {}  # per role, per new value number its old one
+        for role in self.values:
+            old, uniques = self.codes(role)
+            new, old_of_new = _first_appearance(old[order], len(uniques))
+            old_values[role] = old_of_new
+            codes[role] = (new, uniques[old_of_new])
+            several = self.value_sets.get(role)
+            if several is not None:
+                new_of_old = np.empty(len(uniques), dtype=np.int64)
+                new_of_old[old_of_new] = np.arange(len(uniques))
+                rows, values = several
+                at = where[rows]
+                by_record = np.argsort(at, kind="stable")  # a record's values keep their order
+                value_sets[role] = (at[by_record], new_of_old[values[by_record]])
+        taken = Table(
+            self.ids[order],
+            {role: values[order] for role, values in self.values.items()},
+            self.reports,
+            source=None if self.source is None else self.source[order],
+            codes=codes,
+            value_sets=value_sets,
+        )
+        taken.rows_of_input = where if self.rows_of_input is None else where[self.rows_of_input]
+        for (what, name, role), computed in list(self._memo.items()):
+            if what != "value keys" or role not in old_values:
+                continue
+            per_value, key_uniques = computed
+            # first appearance over the values is first appearance over the records (values
+            # are numbered by their first record)
+            keys, old_of_new = _first_appearance(per_value[old_values[role]], len(key_uniques))
+            taken._memo[(what, name, role)] = (np.append(keys, -1), key_uniques[old_of_new])
+        for name, rule in self._rule_codes.items():
+            moved = rule[order]
+            width = int(moved.max()) + 1 if len(moved) else 0
+            taken._rule_codes[name] = _first_appearance(moved, width)[0]
+        return taken
 
     @property
     def n(self) -> int:
@@ -257,7 +310,7 @@ class Table:
             f = _transform(key)
             return _factorize(np.array([f(u) for u in uniques] + [None], dtype=object))
 
-        return self._memoised(("value keys", str(key), ""), compute)
+        return self._memoised(("value keys", str(key), key.role), compute)
 
     def key_values(self, key: Key) -> Strings:
         """The distinct values of a key, indexed by :meth:`key_codes`."""
@@ -330,6 +383,14 @@ class Table:
         present = codes[codes >= 0]
         counts = np.bincount(present, minlength=len(uniques)).astype(np.float64)
         return counts / max(len(present), 1)
+
+
+def _first_appearance(codes: Codes, width: int) -> tuple[Codes, Codes]:
+    """Codes of ``0..width-1`` renumbered: those ``codes`` holds (-1 is null) in order of
+    first appearance there, then the others in their order. Returns ``codes`` renumbered
+    and, per new number, the old one."""
+    result: tuple[Codes, Codes] = _kernels.first_appearance(codes, width)
+    return result
 
 
 def _ordinal(value: object) -> float:

@@ -675,6 +675,57 @@ def _warn_oversized(
     return len(big)
 
 
+def block_order(
+    table: Table, rules: Sequence[BlockingRule], counts: npt.NDArray[np.int64] | None = None
+) -> Index | None:
+    """An order of the records that puts the blocks of the rule making the most pairs
+    (``counts``: each rule's; an equality rule's counted from its blocks when not given)
+    each in one run, or ``None`` when ordering would not pay: fewer than
+    ``_LOCAL_RECORDS`` records, fewer than ``_LOCAL_PAIRS`` pairs a record, or a largest
+    rule that is a window or multi-valued one (its pairs are not its codes' groups).
+
+    On a table taken in this order (:meth:`Table.take`), pairs come block after block
+    through records next to each other, and the comparing kernels' reads of a pair's codes
+    and value rows hit cache lines the pairs before them loaded. At 1M records making 73M
+    pairs, comparing and training took 4 s less; taking the table costs about 0.8 s, more
+    than it saves at the 6 pairs a record of the default rules there.
+    """
+    if table.n < _LOCAL_RECORDS:
+        return None
+    if counts is None:
+        counts = np.array([_equal_pairs(table, rule) for rule in rules], dtype=np.int64)
+    if counts.sum() < _LOCAL_PAIRS * table.n:
+        return None
+    rule = rules[int(np.argmax(counts))]
+    if _kind(table, rule) != "equal":
+        return None
+    codes = rule_codes(table, rule)
+    if table.source is None:
+        order: Index = np.argsort(codes, kind="stable")
+    else:  # left records before right ones, as the table has them
+        order = np.lexsort((codes, table.source))
+    return order
+
+
+#: fewer records: their codes fit in the processor's caches, ordering them cannot pay
+_LOCAL_RECORDS = 200_000
+#: fewer pairs a record (over all rules): ordering costs more than it saves
+_LOCAL_PAIRS = 20
+
+
+def _equal_pairs(table: Table, rule: BlockingRule) -> int:
+    """The pairs an equality rule makes on its own (0 for another kind of rule)."""
+    if _kind(table, rule) != "equal":
+        return 0
+    codes = rule_codes(table, rule)
+    sizes = np.bincount(codes[codes >= 0]).astype(np.int64)
+    if table.source is not None:
+        right = table.source[codes >= 0] == 1
+        on_right = np.bincount(codes[codes >= 0][right], minlength=len(sizes))
+        return int(((sizes - on_right) * on_right).sum())
+    return int((sizes * (sizes - 1) // 2).sum())
+
+
 def count_pairs(table: Table, rules: Sequence[BlockingRule], /) -> pd.DataFrame:
     """Pairs each rule makes on its own and the largest block, without generating pairs
     (window rules excepted: theirs are few). A multi-valued rule's count adds up its blocks,

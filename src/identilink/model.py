@@ -307,8 +307,13 @@ def total_pairs(n: int, source: npt.NDArray[np.int8] | None) -> int:
 def sample_gammas(
     table: Table, comparisons: Sequence[Comparison], /, *, n_pairs: int, seed: int
 ) -> Gamma:
-    """Gammas of random record pairs (all pairs when there are fewer than ``n_pairs``)."""
-    a, b = sample_pairs(table.n, table.source, n_pairs, seed)
+    """Gammas of random record pairs (all pairs when there are fewer than ``n_pairs``),
+    drawn as positions in the input whatever the order of the table's records."""
+    here = table.rows_of_input
+    source = table.source if here is None or table.source is None else table.source[here]
+    a, b = sample_pairs(table.n, source, n_pairs, seed)
+    if here is not None:
+        a, b = here[a], here[b]
     return compute_gammas(table, comparisons, a, b)
 
 

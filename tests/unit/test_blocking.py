@@ -101,3 +101,47 @@ def test_cumulative_pairs_exact_and_estimated() -> None:
     sampled, estimated = cumulative_pairs(table, rules, sample=3000)
     assert estimated
     assert abs(sampled[-1] / exact[-1] - 1) < 0.15
+
+
+def _partition(codes: np.ndarray) -> list[int]:
+    """Codes relabelled in order of first appearance (-1 kept): equal lists, same groups."""
+    first: dict[int, int] = {}
+    return [-1 if c < 0 else first.setdefault(int(c), len(first)) for c in codes]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_taken_table_is_the_table_of_its_records_in_that_order(seed: int) -> None:
+    """``Table.take`` gives the records in that order the values, value lists, keys' codes
+    and rules' codes that preparing them in that order gives, numbered alike where a role
+    holds one value a record (numbering a record's second value is the taker's choice)."""
+    from identilink._pipeline import prepare_one
+    from identilink.blocking import rule_codes
+    from tests.unit.test_pipeline import _people_with_lists
+
+    frame = _people_with_lists(400, seed=seed)
+    order = np.random.default_rng(seed).permutation(len(frame))
+    settings, table = prepare_one(frame, Settings(), None)
+    rules = settings.blocking_rules
+    assert rules is not None
+    for rule in rules:  # computed before the take: carried over
+        rule_codes(table, rule)
+    taken = table.take(order)
+    _, fresh = prepare_one(frame.iloc[order].reset_index(drop=True), Settings(), None)
+    assert taken.ids.tolist() == [table.ids[i] for i in order]
+    assert set(taken.value_sets) == set(fresh.value_sets) == {"email"}
+    for role in fresh.values:
+        (mine, my_values), (theirs, their_values) = taken.codes(role), fresh.codes(role)
+        assert taken.values[role].tolist() == fresh.values[role].tolist()
+        if role not in fresh.value_sets:
+            assert mine.tolist() == theirs.tolist()
+            assert my_values.tolist() == their_values.tolist()
+    rows, values = taken.value_sets["email"]
+    their_rows, their_values = fresh.value_sets["email"]
+    assert rows.tolist() == their_rows.tolist()
+    assert (
+        taken.codes("email")[1][values].tolist() == fresh.codes("email")[1][their_values].tolist()
+    )
+    for rule in rules:
+        assert _partition(rule_codes(taken, rule)) == _partition(rule_codes(fresh, rule))
+        for key in rule.keys:
+            assert _partition(taken.key_codes(key)) == _partition(fresh.key_codes(key))

@@ -287,3 +287,56 @@ def test_roles_normalised_on_two_threads_give_what_one_gives(monkeypatch) -> Non
     pd.testing.assert_frame_equal(one_pairs, two_pairs)
     assert one_rejects == two_rejects
     assert one_rejects  # the input's invalid e-mail is reported either way
+
+
+def _people_with_lists(records: int, seed: int) -> pd.DataFrame:
+    """Generated people, some holding two e-mails in one cell (a multi-valued role)."""
+    from identilink.bench.people import generate_people
+
+    frame = generate_people(records, seed=seed).drop(columns=["person_id"])
+    some = frame.index[::13]
+    frame.loc[some, "email"] = frame.loc[some, "email"] + "; other" + frame.loc[some, "email"]
+    return frame
+
+
+@pytest.mark.parametrize("linking", [False, True])
+def test_records_taken_in_block_order_give_what_the_input_order_gives(
+    monkeypatch, linking: bool
+) -> None:
+    """Large inputs making many pairs a record are blocked, compared and scored with their
+    records in the blocks of their largest rule; pairs, weights, clusters and golden
+    records are those of the input's order."""
+    from identilink import blocking
+    from identilink._table import Table
+
+    frame = _people_with_lists(2400, seed=7)
+    taken: list[int] = []
+    real_take = Table.take
+
+    def take(self: Table, order: object) -> Table:
+        taken.append(self.n)
+        return real_take(self, order)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Table, "take", take)
+
+    def run() -> identilink.Result:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", identilink.IdentilinkWarning)
+            if linking:
+                return identilink.link(frame.iloc[:1100], frame.iloc[1100:])
+            return identilink.dedupe(frame)
+
+    plain = run()
+    assert not taken  # small inputs stay as they are
+    monkeypatch.setattr(blocking, "_LOCAL_RECORDS", 0)
+    monkeypatch.setattr(blocking, "_LOCAL_PAIRS", 0)
+    ordered = run()
+    assert taken == [len(frame)]
+
+    def by_pair(pairs: pd.DataFrame) -> pd.DataFrame:
+        return pairs.sort_values(["left_id", "right_id"]).reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(by_pair(plain.pairs), by_pair(ordered.pairs), rtol=1e-9)
+    pd.testing.assert_frame_equal(plain.clusters, ordered.clusters)
+    pd.testing.assert_frame_equal(plain.golden, ordered.golden)
+    assert plain.report["blocking"] == ordered.report["blocking"]
