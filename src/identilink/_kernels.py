@@ -270,15 +270,20 @@ def same_key(keys, a, b):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True)
-def count_same_key(keys, a, b, inverse, n):  # type: ignore[no-untyped-def]
-    """How often each of ``n`` patterns (``inverse``: each pair's) occurs among the pairs
-    whose records have the same non-null key: :func:`same_key`, then a count, in one pass
-    (no mask, no gathered copy of the pairs' patterns)."""
-    out = np.zeros(n, np.float64)
+def count_same_keys(rows, a, b, inverse, n):  # type: ignore[no-untyped-def]
+    """Per column of ``rows`` (a rule's key per record, -1 for none), how often each of
+    ``n`` patterns (``inverse``: each pair's) occurs among the pairs whose records have the
+    same key there: a ``(n, columns)`` table, in one pass over the pairs (no mask, no
+    gathered copy of the pairs' patterns, each record's keys read as one row)."""
+    width = rows.shape[1]
+    out = np.zeros((n, width), np.float64)
     for i in range(len(a)):
-        k = keys[a[i]]
-        if k >= 0 and k == keys[b[i]]:
-            out[inverse[i]] += 1.0
+        x, y = a[i], b[i]
+        p = inverse[i]
+        for r in range(width):
+            k = rows[x, r]
+            if k >= 0 and k == rows[y, r]:
+                out[p, r] += 1.0
     return out
 
 

@@ -263,9 +263,9 @@ def _run(
                     comparisons,
                     g,
                     rule_roles=[{k.role for k in r.keys} for r in rules],
-                    rule_counts=lambda inverse, n: [
-                        pattern_counts(work, r, a, b, inverse, n, max_block_size=cap) for r in rules
-                    ],
+                    rule_counts=lambda inverse, n: pattern_counts(
+                        work, rules, a, b, inverse, n, max_block_size=cap
+                    ),
                 )
             elif tuple(cm.comparison for cm in model.comparisons) != comparisons:
                 raise ModelError(

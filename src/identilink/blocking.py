@@ -427,7 +427,7 @@ def in_rule(
 
 def pattern_counts(
     table: Table,
-    rule: BlockingRule,
+    rules: Sequence[BlockingRule],
     a: Index,
     b: Index,
     inverse: npt.NDArray[np.intp],
@@ -435,18 +435,29 @@ def pattern_counts(
     /,
     *,
     max_block_size: int | None = None,
-) -> npt.NDArray[np.float64]:
-    """How often each of ``n_patterns`` comparison patterns (``inverse``: each pair's) occurs
-    among the pairs :func:`in_rule` says the rule makes, without its mask where the rule is
-    an equality rule: one compiled pass instead of a mask, a gathered copy of the masked
-    pairs' patterns and a count (training at 73M pairs: 14.7 -> 11.1 s)."""
-    if _kind(table, rule) == "equal":
-        counts: npt.NDArray[np.float64] = _kernels.count_same_key(
-            rule_codes(table, rule), a, b, inverse, n_patterns
-        )
-        return counts
-    mask = in_rule(table, rule, a, b, max_block_size=max_block_size)
-    return np.bincount(inverse[mask], minlength=n_patterns).astype(np.float64)
+) -> list[npt.NDArray[np.float64]]:
+    """Per rule, how often each of ``n_patterns`` comparison patterns (``inverse``: each
+    pair's) occurs among the pairs :func:`in_rule` says the rule makes.
+
+    The equality rules are counted together without a mask: one compiled pass over the
+    pairs reads a row of every such rule's codes per record (a pass per rule read each
+    rule's codes of a pair apart, two cache misses each: 2.8 s of training at 73M pairs
+    and 14 rules); the others count under their mask."""
+    equal = [r for r in rules if _kind(table, r) == "equal"]
+    together: npt.NDArray[np.float64] = np.zeros((n_patterns, 0))
+    if equal:
+        rows = np.empty((table.n, len(equal)), dtype=np.int32)
+        for j, rule in enumerate(equal):
+            rows[:, j] = rule_codes(table, rule)
+        together = _kernels.count_same_keys(rows, a, b, inverse, n_patterns)
+    counts: list[npt.NDArray[np.float64]] = []
+    for rule in rules:
+        if _kind(table, rule) == "equal":
+            counts.append(np.ascontiguousarray(together[:, equal.index(rule)]))
+        else:
+            mask = in_rule(table, rule, a, b, max_block_size=max_block_size)
+            counts.append(np.bincount(inverse[mask], minlength=n_patterns).astype(np.float64))
+    return counts
 
 
 _CAP = 10_000  # block size past which a multi-valued key is too common to say anything
