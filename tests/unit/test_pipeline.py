@@ -340,3 +340,28 @@ def test_records_taken_in_block_order_give_what_the_input_order_gives(
     pd.testing.assert_frame_equal(plain.clusters, ordered.clusters)
     pd.testing.assert_frame_equal(plain.golden, ordered.golden)
     assert plain.report["blocking"] == ordered.report["blocking"]
+
+
+@pytest.mark.parametrize(
+    ("ids", "kind"),
+    [
+        ([10 + i for i in range(len(ROWS))], "i"),
+        ([f"r{i}" for i in range(len(ROWS))], "O"),
+        (None, "i"),
+    ],
+)
+def test_record_ids_keep_their_kind(ids: list[object] | None, kind: str) -> None:
+    """Integer ids stay integers in pairs and clusters (no Python object per pair), other
+    ids are the input's objects, and without an id column the row positions are the ids."""
+    frame = pd.DataFrame(ROWS).drop(columns=["id"])
+    settings = None
+    if ids is not None:
+        frame.insert(0, "key", ids)
+        settings = {"id_column": "key"}
+    result = identilink.dedupe(frame, settings)
+    expected = ids if ids is not None else list(range(len(frame)))
+    assert result.clusters["record_id"].tolist() == expected
+    assert result.clusters["record_id"].dtype.kind == kind
+    assert result.pairs["left_id"].dtype.kind == kind
+    assert set(result.pairs["left_id"]) | set(result.pairs["right_id"]) <= set(expected)
+    assert len(result.pairs)
