@@ -367,3 +367,22 @@ def first_appearance(codes, width):  # type: ignore[no-untyped-def]
             old_of_new[n] = c
             n += 1
     return out, old_of_new
+
+
+@njit(nogil=True, cache=True)
+def probabilities(weights, which, threshold):  # type: ignore[no-untyped-def]
+    """Per pair, the match probability of its weight (``2^w / (1 + 2^w)``, the weight held
+    to +-1000), 1 where a must-link rule decided it (``which`` not 0), and whether that
+    reaches ``threshold``: one pass (numpy's clip, power, sum and division took 1.6 s at
+    73M pairs). :meth:`identilink.FellegiSunterModel.probability` is its reference."""
+    probability = np.empty(len(weights), np.float64)
+    matched = np.empty(len(weights), np.bool_)
+    for i in range(len(weights)):
+        if which[i] != 0:
+            p = 1.0
+        else:
+            w = min(max(weights[i], -1000.0), 1000.0)
+            p = 1.0 / (1.0 + np.exp2(-w))
+        probability[i] = p
+        matched[i] = p >= threshold
+    return probability, matched

@@ -454,3 +454,31 @@ def test_digit_count_is_isdigit_counted(text: str) -> None:
     from identilink.extract import _digit_count
 
     assert _digit_count(text) == sum(c.isdigit() for c in text)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(allow_nan=False) | st.sampled_from([0.0, -0.0, 1e-300, 999.9, -1000.5]),
+            st.integers(0, 2),
+        ),
+        max_size=40,
+    ),
+    st.floats(0.0, 1.0),
+)
+def test_probabilities_kernel_agrees_with_the_model(
+    rows: list[tuple[float, int]], threshold: float
+) -> None:
+    """The scoring pass's probabilities are the model's (to an ulp: its exp2 is libm's, not
+    numpy's) and 1 where a must-link rule decided; matched is the threshold on them."""
+    import numpy as np
+
+    from identilink import FellegiSunterModel
+    from identilink._kernels import probabilities
+
+    weights = np.array([w for w, _ in rows], dtype=np.float64)
+    which = np.array([k for _, k in rows], dtype=np.int8)
+    probability, matched = probabilities(weights, which, threshold)
+    expected = np.where(which != 0, 1.0, FellegiSunterModel.probability(weights))
+    np.testing.assert_allclose(probability, expected, rtol=4e-16, atol=0)
+    assert matched.tolist() == (probability >= threshold).tolist()
