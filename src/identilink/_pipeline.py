@@ -196,29 +196,17 @@ def _within_budget(
     return tuple(r for r, k in zip(rules, keep, strict=True) if k), dropped, counts[keep]
 
 
-def _to_input_order(
-    order: Index, left: Index, right: Index, linking: bool, ids: npt.NDArray[Any]
-) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
+def _to_input_order(order: Index, left: Index, right: Index, linking: bool) -> None:
     """Pairs of the reordered table (records ``order`` of the input) back to the input's
     record positions, in place (in slices: two more arrays of every pair was 1.2 GB at 73M
-    pairs), deduplicating the earlier record first again; returns the pairs' ids, read from
-    the reordered table's ``ids``, where a pair's records sit near each other (at the
-    input's positions, a cache miss a pair: 0.9 s at 73M pairs)."""
-    left_ids = np.empty(len(left), dtype=ids.dtype)
-    right_ids = np.empty(len(right), dtype=ids.dtype)
+    pairs); deduplicating, the earlier record first again."""
     for start in range(0, len(left), _BACK_SLICE):
         part = slice(start, start + _BACK_SLICE)
-        here_a, here_b = left[part], right[part]
-        a, b = order[here_a], order[here_b]
-        id_a, id_b = ids[here_a], ids[here_b]
+        a, b = order[left[part]], order[right[part]]
         if linking:  # left records stay left
             left[part], right[part] = a, b
-            left_ids[part], right_ids[part] = id_a, id_b
-            continue
-        swap = a > b
-        left[part], right[part] = np.where(swap, b, a), np.where(swap, a, b)
-        left_ids[part], right_ids[part] = np.where(swap, id_b, id_a), np.where(swap, id_a, id_b)
-    return left_ids, right_ids
+        else:
+            left[part], right[part] = np.minimum(a, b), np.maximum(a, b)
 
 
 _BACK_SLICE = 1 << 20
@@ -290,9 +278,8 @@ def _run(
             which_rule, rule_names = _must_link(work, settings, a, b)
             probability, matched = _kernels.probabilities(weights, which_rule, settings.threshold)
             table.drop_caches(keep_roles=True)  # keys' codes: not needed from here on
-            pair_ids = None
             if order is not None:  # the pairs in the input's positions from here on
-                pair_ids = _to_input_order(order, a, b, linking, work.ids)
+                _to_input_order(order, a, b, linking)
                 work = table  # the reordered copy goes
         with timer.stage("clustering"), bar.stage("clustering"):
             labels = components(table.n, a[matched], b[matched])
@@ -328,8 +315,8 @@ def _run(
                 },
             )
     pair_columns: dict[str, object] = {
-        "left_id": table.ids[a] if pair_ids is None else pair_ids[0],
-        "right_id": table.ids[b] if pair_ids is None else pair_ids[1],
+        "left_id": table.ids[a],
+        "right_id": table.ids[b],
         "match_weight": weights,
         "match_probability": probability,
         "matched": matched,
