@@ -386,3 +386,43 @@ def probabilities(weights, which, threshold):  # type: ignore[no-untyped-def]
         probability[i] = p
         matched[i] = p >= threshold
     return probability, matched
+
+
+@njit(nogil=True, cache=True)
+def column_max(g):  # type: ignore[no-untyped-def]
+    """Each column's largest value of the row-major matrix ``g``, in one pass over its rows
+    (numpy's reduction along the first axis of a narrow int8 matrix took 1 s at 73M rows)."""
+    top = np.full(g.shape[1], -128, np.int64)
+    for i in range(g.shape[0]):
+        for j in range(g.shape[1]):
+            if g[i, j] > top[j]:
+                top[j] = g[i, j]
+    return top
+
+
+@njit(nogil=True, cache=True)
+def dense_distinct_rows(g, radices, space):  # type: ignore[no-untyped-def]
+    """The distinct rows of ``g`` through a table of all ``space`` possible rows (each row
+    packed as :func:`pack_rows` packs it): the present ones, ascending, and per row its
+    distinct row's number. Two passes over ``g`` and none over a packed copy of it (packing,
+    counting and numbering the packed rows took 2.2 s at 73M rows)."""
+    number = np.zeros(space, np.int64)
+    for i in range(g.shape[0]):
+        value = np.int64(0)
+        for j in range(g.shape[1]):
+            value = value * radices[j] + g[i, j] + 1
+        number[value] = 1
+    present = np.empty(space, np.int64)
+    n = 0
+    for v in range(space):
+        if number[v]:
+            number[v] = n
+            present[n] = v
+            n += 1
+    inverse = np.empty(g.shape[0], np.intp)
+    for i in range(g.shape[0]):
+        value = np.int64(0)
+        for j in range(g.shape[1]):
+            value = value * radices[j] + g[i, j] + 1
+        inverse[i] = number[value]
+    return present[:n], inverse

@@ -399,25 +399,24 @@ def _distinct_rows(g: Gamma) -> tuple[Gamma, npt.NDArray[np.intp]]:
     """The distinct rows of ``g`` (sorted) and, per row of ``g``, its distinct row."""
     if len(g) == 0:
         return g, np.zeros(0, dtype=np.intp)
-    radices = np.asarray(g.max(axis=0), dtype=np.int64) + 2  # null (-1) becomes 0
+    g = np.ascontiguousarray(g, dtype=np.int8)
+    radices = _kernels.column_max(g) + 2  # null (-1) becomes 0
     space = float(np.prod(radices.astype(np.float64)))
     if space >= 2.0**62:
         patterns, inverse = np.unique(g, axis=0, return_inverse=True)
         return patterns.astype(np.int8), inverse.ravel()
-    packed = _kernels.pack_rows(np.ascontiguousarray(g, dtype=np.int8), radices)
     if space > _DENSE_ROWS:
+        packed = _kernels.pack_rows(g, radices)
         _, first, inverse = np.unique(packed, return_index=True, return_inverse=True)
         return g[first].astype(np.int8), inverse.ravel()
-    # few possible rows (the usual case): count them in a table instead of sorting the pairs
-    present = np.flatnonzero(np.bincount(packed, minlength=int(space)))
-    number = np.zeros(int(space), dtype=np.intp)
-    number[present] = np.arange(len(present))
+    # few possible rows (the usual case): number them in a table instead of sorting pairs
+    present, inverse = _kernels.dense_distinct_rows(g, radices, int(space))
     patterns = np.empty((len(present), g.shape[1]), dtype=np.int8)
     rest = present.copy()
     for j in range(g.shape[1] - 1, -1, -1):  # the last column is the least significant
         patterns[:, j] = rest % radices[j] - 1
         rest //= radices[j]
-    return patterns, number[packed]
+    return patterns, inverse
 
 
 _DENSE_ROWS = 1 << 24  # possible rows past which distinct rows are found by sorting
