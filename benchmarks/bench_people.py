@@ -2,6 +2,8 @@
 
     python benchmarks/bench_people.py                         # 1M records, identilink + Splink
     python benchmarks/bench_people.py --records 100000 --tools identilink
+    python benchmarks/bench_people.py --tools identilink --max-pairs-per-record 1000 \
+        --out benchmarks/results/people_all_rules.json   # every default rule: 73M pairs
 
 Each tool runs in its own subprocess on the same generated file (written once as Parquet),
 so wall time and peak memory are its own; identilink is the anchor of the ratios. identilink
@@ -27,19 +29,23 @@ HERE = Path(__file__).resolve().parent
 TOOLS = ("identilink", "splink")
 
 
-def run_identilink(path: Path) -> dict[str, object]:
+def run_identilink(path: Path, max_pairs_per_record: float | None = None) -> dict[str, object]:
     import pandas as pd
 
     import identilink
 
     frame = pd.read_parquet(path).drop(columns=["person_id"])
+    settings = None
+    if max_pairs_per_record is not None:
+        settings = identilink.Settings(max_pairs_per_record=max_pairs_per_record)
     start = time.perf_counter()
-    result = identilink.dedupe(frame, progress=False)
+    result = identilink.dedupe(frame, settings, progress=False)
     seconds = time.perf_counter() - start
     return {
         "seconds": seconds,
         "stages": result.report["seconds"],
         "candidate_pairs": result.report["n_candidate_pairs"],
+        "pairs_per_second": round(result.report["n_candidate_pairs"] / seconds),
         "rules_over_budget": [r["rule"] for r in result.report["rules_over_budget"]],
         "clusters": result.clusters[["record_id", "cluster_id"]],
     }
@@ -101,12 +107,16 @@ def run_splink(path: Path) -> dict[str, object]:
     }
 
 
-def child(tool: str, path: str) -> None:
+def child(tool: str, path: str, max_pairs_per_record: str) -> None:
     import pandas as pd
 
     from identilink.bench.metrics import cluster_pair_metrics, peak_memory_mib
 
-    out = (run_identilink if tool == "identilink" else run_splink)(Path(path))
+    if tool == "identilink":
+        budget = float(max_pairs_per_record) if max_pairs_per_record else None
+        out = run_identilink(Path(path), budget)
+    else:
+        out = run_splink(Path(path))
     clusters = out.pop("clusters")
     assert isinstance(clusters, pd.DataFrame)
     truth = pd.read_parquet(path, columns=["record_id", "person_id"])
@@ -124,10 +134,23 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--tools", nargs="+", default=list(TOOLS), choices=TOOLS)
     parser.add_argument("--out", default=str(HERE / "results" / "people.json"))
+    parser.add_argument(
+        "--max-pairs-per-record",
+        type=float,
+        default=None,
+        help="identilink's default-rule pair budget (1000 keeps every default rule: 73M "
+        "pairs at 1M records, for the pairs-per-second bar; Splink is not run with it)",
+    )
     args = parser.parse_args()
+    if args.max_pairs_per_record is not None and "splink" in args.tools:
+        parser.error("--max-pairs-per-record is identilink's alone: pass --tools identilink")
     from identilink.bench.people import generate_people
 
-    report: dict[str, object] = {"records": args.records, "seed": args.seed}
+    report: dict[str, object] = {
+        "records": args.records,
+        "seed": args.seed,
+        "max_pairs_per_record": args.max_pairs_per_record,
+    }
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "people.parquet"
         start = time.perf_counter()
@@ -136,7 +159,14 @@ def main() -> None:
         for tool in args.tools:
             start = time.perf_counter()
             done = subprocess.run(
-                [sys.executable, __file__, "--child", tool, str(path)],
+                [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    tool,
+                    str(path),
+                    "" if args.max_pairs_per_record is None else str(args.max_pairs_per_record),
+                ],
                 capture_output=True,
                 text=True,
                 check=False,
@@ -162,7 +192,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "--child":
-        child(sys.argv[2], sys.argv[3])
+    if len(sys.argv) == 5 and sys.argv[1] == "--child":
+        child(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
         main()

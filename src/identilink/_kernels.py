@@ -426,3 +426,66 @@ def dense_distinct_rows(g, radices, space):  # type: ignore[no-untyped-def]
             value = value * radices[j] + g[i, j] + 1
         inverse[i] = number[value]
     return present[:n], inverse
+
+
+#: longest values :func:`short_edits` spells out (code points per row of its ``points``)
+SHORT = 16
+
+
+@njit(nogil=True, cache=True)
+def short_edits(codes, points, lengths, a, b, todo, transpositions, cutoff, scores):  # type: ignore[no-untyped-def]
+    """Edit distances of the pairs of ``todo`` whose values have one length of at most
+    ``SHORT`` code points (``points``: a row per value), into ``scores``, held to
+    ``cutoff + 1`` as rapidfuzz's cutoff holds them; returns the other pairs.
+
+    Two values of one length differ by mismatched positions only (``h`` of them, the first
+    at ``p``, the last at ``q``), and an edit of two operations that keeps the length is
+    either two substitutions or a deletion and an insertion, which shift what lies between
+    them by one. So Levenshtein is ``h`` for ``h <= 2``, else 2 when ``x[p+1..q]`` is
+    ``y[p..q-1]`` or the other way round, else more than 2: exact up to a cutoff of 2.
+    With ``transpositions`` (Damerau-Levenshtein) it is 1 for ``h == 1`` or for two
+    neighbours swapped, else more than 1: exact up to a cutoff of 1. The caller keeps to
+    those cutoffs; :func:`identilink.compare.reference_gamma` and rapidfuzz are the
+    references of the property tests.
+    """
+    rest = np.empty(len(todo), np.int64)
+    n = 0
+    for i in todo:
+        x, y = codes[a[i]], codes[b[i]]
+        size = lengths[x]
+        if size != lengths[y] or size > SHORT:
+            rest[n] = i
+            n += 1
+            continue
+        h = 0
+        p = -1
+        q = -1
+        for k in range(size):
+            if points[x, k] != points[y, k]:
+                h += 1
+                if p < 0:
+                    p = k
+                q = k
+        if h <= 1:
+            d = h
+        elif transpositions:
+            swapped = (
+                h == 2
+                and q == p + 1
+                and points[x, p] == points[y, q]
+                and points[x, q] == points[y, p]
+            )
+            d = 1 if swapped else 2
+        elif h == 2:
+            d = 2
+        else:
+            right = True  # x's span moved one to the left in y
+            left = True  # y's span moved one to the left in x
+            for k in range(p, q):
+                if points[x, k + 1] != points[y, k]:
+                    right = False
+                if points[x, k] != points[y, k + 1]:
+                    left = False
+            d = 2 if right or left else 3
+        scores[i] = min(d, cutoff + 1)
+    return rest[:n]

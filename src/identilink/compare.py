@@ -163,6 +163,30 @@ def _profile(uniques: npt.NDArray[np.object_]) -> _Profile:
     return _Profile(rows)
 
 
+#: edit distances :func:`identilink._kernels.short_edits` computes exactly, up to this cutoff
+_SHORT_EDITS = {"levenshtein": 2, "damerau_levenshtein": 1}
+
+
+def _spelled(
+    uniques: npt.NDArray[np.object_],
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]] | None:
+    """Each value's first ``SHORT`` code points (a row each) and its length, for
+    :func:`identilink._kernels.short_edits`; ``None`` when most values are longer (e-mail
+    addresses, streets: pairs of one short length too rare to pay for a pass)."""
+    short = _kernels.SHORT
+    lengths = np.fromiter(map(len, uniques), dtype=np.int64, count=len(uniques))
+    if len(lengths) == 0 or np.median(lengths) > short:
+        return None
+    points = np.zeros((len(uniques), short), dtype=np.uint32)
+    fits = np.flatnonzero(lengths <= short)
+    text = "".join(uniques[fits]).encode("utf-32-le", "surrogatepass")
+    flat = np.frombuffer(text, dtype=np.uint32)
+    sizes = lengths[fits]
+    starts = np.repeat(np.cumsum(sizes) - sizes, sizes)  # each code point's value's start
+    points[np.repeat(fits, sizes), np.arange(len(flat)) - starts] = flat
+    return points, lengths
+
+
 def _reach(
     profile: _Profile, kind: str, cutoff: float, codes: Index, a: Index, b: Index, todo: Index
 ) -> Index:
@@ -367,10 +391,16 @@ def _level_scores(
     is_similarity = SCORERS[kind][2]
     loosest = (min if is_similarity else max)(t for t in thresholds if t is not None)
     scores = np.full(len(a), 0.0 if is_similarity else float(int(loosest)) + 1.0)
+    role = comparison.role
     if kind in _FILTERED:
-        role = comparison.role
         profile = table._memoised(("profile", role, ""), lambda: _profile(uniques))
         todo = _reach(profile, kind, loosest, codes, a, b, todo)
+    if _SHORT_EDITS.get(kind, -1) >= loosest:  # after the bound: it rules out more, faster
+        spelled = table._memoised(("spelled", role, ""), lambda: _spelled(uniques))
+        if spelled is not None:  # pairs of one short length: their distance, here
+            todo = _kernels.short_edits(
+                codes, *spelled, a, b, todo, kind == "damerau_levenshtein", int(loosest), scores
+            )
     if len(todo) == 0:
         return scores
     ta, tb = a[todo], b[todo]

@@ -482,3 +482,60 @@ def test_probabilities_kernel_agrees_with_the_model(
     expected = np.where(which != 0, 1.0, FellegiSunterModel.probability(weights))
     np.testing.assert_allclose(probability, expected, rtol=4e-16, atol=0)
     assert matched.tolist() == (probability >= threshold).tolist()
+
+
+short_words = st.text(alphabet="ab1-é", max_size=7) | st.text(max_size=18)
+
+
+@given(
+    st.lists(st.tuples(short_words, short_words), min_size=1, max_size=30),
+    st.sampled_from([("levenshtein", 0), ("levenshtein", 1), ("levenshtein", 2)])
+    | st.sampled_from([("damerau_levenshtein", 0), ("damerau_levenshtein", 1)]),
+)
+@example([("ab1-a", "b1-aa")], ("levenshtein", 2))  # a span shifted left
+@example([("ab1-a", "aab1-")], ("levenshtein", 2))  # and right
+@example([("abab", "baba")], ("levenshtein", 2))  # four mismatches, still two edits
+@example([("ab", "ba")], ("damerau_levenshtein", 1))
+def test_short_edits_agree_with_rapidfuzz(
+    pairs: list[tuple[str, str]], metric: tuple[str, int]
+) -> None:
+    """Pairs of one short length get rapidfuzz's distance under the cutoff (cutoff + 1
+    past it); the others are left to the metric, untouched."""
+    import numpy as np
+    from rapidfuzz.distance import DamerauLevenshtein, Levenshtein
+
+    from identilink import _kernels
+    from identilink.compare import _spelled
+
+    kind, cutoff = metric
+    values = sorted({v for pair in pairs for v in pair})
+    # as many one-letter values beside them: most values are short, so they are spelled
+    spelled = _spelled(np.array(values + ["x"] * len(values), dtype=object))
+    assert spelled is not None
+    points, lengths = spelled
+    position = {v: i for i, v in enumerate(values)}
+    codes = np.arange(len(values), dtype=np.int64)
+    a = np.array([position[x] for x, _ in pairs], dtype=np.int64)
+    b = np.array([position[y] for _, y in pairs], dtype=np.int64)
+    scores = np.full(len(pairs), -7.0)
+    todo = np.arange(len(pairs), dtype=np.int64)
+    transpositions = kind == "damerau_levenshtein"
+    rest = _kernels.short_edits(
+        codes,
+        points[: len(values)],
+        lengths[: len(values)],
+        a,
+        b,
+        todo,
+        transpositions,
+        cutoff,
+        scores,
+    )
+    metric_of = DamerauLevenshtein if transpositions else Levenshtein
+    for i, (x, y) in enumerate(pairs):
+        if len(x) == len(y) <= _kernels.SHORT:
+            assert i not in rest
+            assert scores[i] == metric_of.distance(x, y, score_cutoff=cutoff)
+        else:
+            assert i in rest
+            assert scores[i] == -7.0
