@@ -648,9 +648,10 @@ def block(
     frame = pd.DataFrame(stats, columns=["rule", "pairs"])
     frame["new_pairs"] = new_pairs
     frame["cumulative_pairs"] = frame["new_pairs"].cumsum()
-    return BlockingResult(
-        left=seen >> _LOW, right=seen & _LOW_MASK, rule_stats=frame, oversized=oversized
-    )
+    right = seen & _LOW_MASK
+    left = np.right_shift(seen, _LOW, out=seen)  # in place: a new array of every pair is
+    # memory the system must first hand over (0.8 s per 584 MB on the benchmark machine)
+    return BlockingResult(left=left, right=right, rule_stats=frame, oversized=oversized)
 
 
 # a pair packed as ``left << 32 | right`` sorts as ``left * n + right`` does (right < n <=
