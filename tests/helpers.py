@@ -56,3 +56,13 @@ def fragment(
     if dob:
         b.attribute("dob", dob)
     return b.build()
+
+
+def people_with_lists(records: int, seed: int) -> pd.DataFrame:
+    """Generated people, some holding two e-mails in one cell (a multi-valued role)."""
+    from identilink.bench.people import generate_people
+
+    frame = generate_people(records, seed=seed).drop(columns=["person_id"])
+    some = frame.index[::13]
+    frame.loc[some, "email"] = frame.loc[some, "email"] + "; other" + frame.loc[some, "email"]
+    return frame

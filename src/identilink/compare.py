@@ -170,7 +170,8 @@ _SHORT_EDITS = {"levenshtein": 2, "damerau_levenshtein": 1}
 def _spelled(
     uniques: npt.NDArray[np.object_],
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]] | None:
-    """Each value's first ``SHORT`` code points (a row each) and its length, for
+    """Each value of at most ``SHORT`` code points spelt out (a row each, zeros past its end;
+    a longer value's row stays zeros) and every value's length, for
     :func:`identilink._kernels.short_edits`; ``None`` when most values are longer (e-mail
     addresses, streets: pairs of one short length too rare to pay for a pass)."""
     short = _kernels.SHORT

@@ -469,8 +469,8 @@ def test_digit_count_is_isdigit_counted(text: str) -> None:
 def test_probabilities_kernel_agrees_with_the_model(
     rows: list[tuple[float, int]], threshold: float
 ) -> None:
-    """The scoring pass's probabilities are the model's (to an ulp: its exp2 is libm's, not
-    numpy's) and 1 where a must-link rule decided; matched is the threshold on them."""
+    """The scoring pass's probabilities are the model's (to an ulp or two: its exp2 is libm's,
+    not numpy's) and 1 where a must-link rule decided; matched is the threshold on them."""
     import numpy as np
 
     from identilink import FellegiSunterModel

@@ -116,9 +116,9 @@ def test_a_taken_table_is_the_table_of_its_records_in_that_order(seed: int) -> N
     holds one value a record (numbering a record's second value is the taker's choice)."""
     from identilink._pipeline import prepare_one
     from identilink.blocking import rule_codes
-    from tests.unit.test_pipeline import _people_with_lists
+    from tests.helpers import people_with_lists
 
-    frame = _people_with_lists(400, seed=seed)
+    frame = people_with_lists(400, seed=seed)
     order = np.random.default_rng(seed).permutation(len(frame))
     settings, table = prepare_one(frame, Settings(), None)
     rules = settings.blocking_rules

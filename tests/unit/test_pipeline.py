@@ -289,16 +289,6 @@ def test_roles_normalised_on_two_threads_give_what_one_gives(monkeypatch) -> Non
     assert one_rejects  # the input's invalid e-mail is reported either way
 
 
-def _people_with_lists(records: int, seed: int) -> pd.DataFrame:
-    """Generated people, some holding two e-mails in one cell (a multi-valued role)."""
-    from identilink.bench.people import generate_people
-
-    frame = generate_people(records, seed=seed).drop(columns=["person_id"])
-    some = frame.index[::13]
-    frame.loc[some, "email"] = frame.loc[some, "email"] + "; other" + frame.loc[some, "email"]
-    return frame
-
-
 @pytest.mark.parametrize("linking", [False, True])
 def test_records_taken_in_block_order_give_what_the_input_order_gives(
     monkeypatch, linking: bool
@@ -308,8 +298,9 @@ def test_records_taken_in_block_order_give_what_the_input_order_gives(
     records are those of the input's order."""
     from identilink import blocking
     from identilink._table import Table
+    from tests.helpers import people_with_lists
 
-    frame = _people_with_lists(2400, seed=7)
+    frame = people_with_lists(2400, seed=7)
     if linking:  # ids of objects one way, of integers the other
         frame["record_id"] = "r" + frame["record_id"].astype(str)
     taken: list[int] = []
