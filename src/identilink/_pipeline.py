@@ -212,6 +212,23 @@ def _to_input_order(order: Index, left: Index, right: Index, linking: bool) -> N
 _BACK_SLICE = 1 << 20
 
 
+def _pair_ids(
+    ids: npt.NDArray[Any], left: Index, right: Index
+) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
+    """The pairs' record ids. Consecutive integer ids (row numbers, ids counted from some
+    first one) are the positions plus that first id: added in place to the pairs'
+    positions, which the run no longer needs, instead of two gathers into new arrays (1.9 s
+    at 73M pairs: a random read per pair and the new arrays' first touch)."""
+    if ids.dtype.kind == "i" and len(ids):
+        first = int(ids[0])
+        if np.array_equal(ids, np.arange(first, first + len(ids), dtype=ids.dtype)):
+            if first:
+                left += first
+                right += first
+            return left, right
+    return ids[left], ids[right]
+
+
 def _run(
     frames: list[pd.DataFrame],
     names: list[str],
@@ -314,9 +331,10 @@ def _run(
                     for role in table.value_sets
                 },
             )
+    left_ids, right_ids = _pair_ids(table.ids, a, b)
     pair_columns: dict[str, object] = {
-        "left_id": table.ids[a],
-        "right_id": table.ids[b],
+        "left_id": left_ids,
+        "right_id": right_ids,
         "match_weight": weights,
         "match_probability": probability,
         "matched": matched,

@@ -339,14 +339,16 @@ def test_records_taken_in_block_order_give_what_the_input_order_gives(
 @pytest.mark.parametrize(
     ("ids", "kind"),
     [
-        ([10 + i for i in range(len(ROWS))], "i"),
+        ([10 + i for i in range(len(ROWS))], "i"),  # consecutive: positions plus 10
+        ([100 - 3 * i for i in range(len(ROWS))], "i"),  # not: read per pair
         ([f"r{i}" for i in range(len(ROWS))], "O"),
         (None, "i"),
     ],
 )
 def test_record_ids_keep_their_kind(ids: list[object] | None, kind: str) -> None:
     """Integer ids stay integers in pairs and clusters (no Python object per pair), other
-    ids are the input's objects, and without an id column the row positions are the ids."""
+    ids are the input's objects, and without an id column the row positions are the ids;
+    each pair's ids are its records' ids."""
     frame = pd.DataFrame(ROWS).drop(columns=["id"])
     settings = None
     if ids is not None:
@@ -357,5 +359,11 @@ def test_record_ids_keep_their_kind(ids: list[object] | None, kind: str) -> None
     assert result.clusters["record_id"].tolist() == expected
     assert result.clusters["record_id"].dtype.kind == kind
     assert result.pairs["left_id"].dtype.kind == kind
-    assert set(result.pairs["left_id"]) | set(result.pairs["right_id"]) <= set(expected)
     assert len(result.pairs)
+    # the same pairs, by position, as a run on row numbers finds
+    plain = identilink.dedupe(frame.drop(columns=["key"]) if ids is not None else frame)
+    by_position = {
+        (expected[i], expected[j])
+        for i, j in zip(plain.pairs["left_id"], plain.pairs["right_id"], strict=True)
+    }
+    assert set(zip(result.pairs["left_id"], result.pairs["right_id"], strict=True)) == by_position
