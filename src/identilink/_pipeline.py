@@ -343,7 +343,8 @@ def _run(
             cast("Sequence[int]", which_rule), categories=pd.Index(rule_names)
         ),
     }
-    pair_columns.update({f"gamma_{c.role}": g[:, j].copy() for j, c in enumerate(comparisons)})
+    # the columns of a column-major matrix, as they are (a copy each was 1.1 s at 73M pairs)
+    pair_columns.update({f"gamma_{c.role}": g[:, j] for j, c in enumerate(comparisons)})
     pairs = pd.DataFrame(pair_columns, copy=False)  # the arrays are ours: no second copy
     clusters = pd.DataFrame({"record_id": table.ids, "cluster_id": cluster_ids[labels]})
     if linking:

@@ -424,7 +424,9 @@ def gammas(table: Table, comparisons: Sequence[Comparison], a: Index, b: Index, 
     bytes a pair, so memory stays bounded whatever the pair count), and comparisons run on two
     threads for large inputs: their numpy and rapidfuzz work releases the GIL.
     """
-    out = np.empty((len(a), len(comparisons)), dtype=np.int8)
+    # column-major: a comparison writes one contiguous run of a chunk, and the results'
+    # columns are views of it (a copy per column read the whole matrix once per column)
+    out = np.empty((len(a), len(comparisons)), dtype=np.int8, order="F")
     if len(a) < _PARALLEL_PAIRS or len(comparisons) < 2:
         for start in range(0, len(a), _PAIR_CHUNK):
             part = slice(start, start + _PAIR_CHUNK)

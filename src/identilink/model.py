@@ -138,7 +138,7 @@ class FellegiSunterModel:
             table_of_factors[j, : len(f)] = f
         null_column = np.array([len(f) - 1 for f in factors], dtype=np.int64)
         weights: Float = _kernels.sum_factors(
-            np.ascontiguousarray(g, dtype=np.int8),
+            np.asarray(g, dtype=np.int8),
             table_of_factors,
             null_column,
             self.prior_weight,
@@ -399,7 +399,8 @@ def _distinct_rows(g: Gamma) -> tuple[Gamma, npt.NDArray[np.intp]]:
     """The distinct rows of ``g`` (sorted) and, per row of ``g``, its distinct row."""
     if len(g) == 0:
         return g, np.zeros(0, dtype=np.intp)
-    g = np.ascontiguousarray(g, dtype=np.int8)
+    g = np.asarray(g, dtype=np.int8)  # either order: a copy of 73M rows costs more than
+    # reading a column-major matrix row by row
     radices = _kernels.column_max(g) + 2  # null (-1) becomes 0
     space = float(np.prod(radices.astype(np.float64)))
     if space >= 2.0**62:
