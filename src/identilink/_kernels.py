@@ -489,3 +489,11 @@ def short_edits(codes, points, lengths, a, b, todo, transpositions, cutoff, scor
             d = 2 if right or left else 3
         scores[i] = min(d, cutoff + 1)
     return rest[:n]
+
+
+@njit(nogil=True, cache=True)
+def ids_in_place(ids, positions):  # type: ignore[no-untyped-def]
+    """Each position replaced by the id at it, in place (no new array of every pair: on the
+    benchmark machine a new array's first touch costs about 0.8 s per GB)."""
+    for i in range(len(positions)):
+        positions[i] = ids[positions[i]]

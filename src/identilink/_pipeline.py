@@ -215,18 +215,14 @@ _BACK_SLICE = 1 << 20
 def _pair_ids(
     ids: npt.NDArray[Any], left: Index, right: Index
 ) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
-    """The pairs' record ids. Consecutive integer ids (row numbers, ids counted from some
-    first one) are the positions plus that first id: added in place to the pairs'
-    positions, which the run no longer needs, instead of two gathers into new arrays (1.9 s
-    at 73M pairs: a random read per pair and the new arrays' first touch)."""
-    if ids.dtype.kind == "i" and len(ids):
-        first = int(ids[0])
-        if np.array_equal(ids, np.arange(first, first + len(ids), dtype=ids.dtype)):
-            if first:
-                left += first
-                right += first
-            return left, right
-    return ids[left], ids[right]
+    """The pairs' record ids: integer ids written over the pairs' positions, which the run
+    no longer needs (two gathers into new arrays took 2.9 s at 73M pairs, mostly the new
+    arrays' first touch; in place 0.3 s), other ids gathered."""
+    if ids.dtype != np.int64:
+        return ids[left], ids[right]
+    _kernels.ids_in_place(ids, left)
+    _kernels.ids_in_place(ids, right)
+    return left, right
 
 
 def _run(

@@ -339,8 +339,8 @@ def test_records_taken_in_block_order_give_what_the_input_order_gives(
 @pytest.mark.parametrize(
     ("ids", "kind"),
     [
-        ([10 + i for i in range(len(ROWS))], "i"),  # consecutive: positions plus 10
-        ([100 - 3 * i for i in range(len(ROWS))], "i"),  # not: read per pair
+        ([10 + i for i in range(len(ROWS))], "i"),
+        ([100 - 3 * i for i in range(len(ROWS))], "i"),
         ([f"r{i}" for i in range(len(ROWS))], "O"),
         (None, "i"),
     ],
