@@ -192,7 +192,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 5 and sys.argv[1] == "--child":
-        child(sys.argv[2], sys.argv[3], sys.argv[4])
+    if len(sys.argv) in (4, 5) and sys.argv[1] == "--child":  # --child TOOL FILE [BUDGET]
+        child(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) == 5 else "")
     else:
         main()
