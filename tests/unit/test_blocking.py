@@ -7,7 +7,7 @@ from identilink import BlockingRule, IdentilinkWarning
 from identilink._table import prepare
 from identilink.blocking import block, count_pairs, pairs_between, pairs_within
 from identilink.config import Settings
-from tests.helpers import make_table
+from tests.helpers import make_table, people_with_lists
 
 
 def test_pairs_within_small() -> None:
@@ -116,7 +116,6 @@ def test_a_taken_table_is_the_table_of_its_records_in_that_order(seed: int) -> N
     holds one value a record (numbering a record's second value is the taker's choice)."""
     from identilink._pipeline import prepare_one
     from identilink.blocking import rule_codes
-    from tests.helpers import people_with_lists
 
     frame = people_with_lists(400, seed=seed)
     order = np.random.default_rng(seed).permutation(len(frame))
@@ -145,3 +144,35 @@ def test_a_taken_table_is_the_table_of_its_records_in_that_order(seed: int) -> N
         assert _partition(rule_codes(taken, rule)) == _partition(rule_codes(fresh, rule))
         for key in rule.keys:
             assert _partition(taken.key_codes(key)) == _partition(fresh.key_codes(key))
+
+
+@pytest.mark.parametrize("linking", [False, True])
+def test_block_order_counts_given_rules_as_count_pairs_does(monkeypatch, linking: bool) -> None:
+    """Without the budget's counts, the order counts each equality rule's pairs itself (0 for
+    the others), as ``count_pairs`` counts them, and groups the largest rule's blocks."""
+    from identilink import blocking
+    from identilink._table import prepare
+    from identilink.blocking import _equal_pairs, block_order, rule_codes
+
+    frame = people_with_lists(600, seed=3).drop(columns=["email"])
+    frames = [frame.iloc[:250], frame.iloc[250:]] if linking else [frame]
+    roles = {r: r for r in ("first_name", "last_name", "dob", "postcode", "city")}
+    table = prepare(frames, Settings(), roles, "record_id", names=["l", "r"][: len(frames)])
+    rules = [
+        BlockingRule(["dob"]),
+        BlockingRule(["first_name"]),
+        BlockingRule(["window(last_name, 3)"]),
+    ]
+    counted = count_pairs(table, rules)["pairs"].tolist()
+    assert [_equal_pairs(table, r) for r in rules] == [*counted[:2], 0]
+    monkeypatch.setattr(blocking, "_LOCAL_RECORDS", 0)
+    monkeypatch.setattr(blocking, "_LOCAL_PAIRS", 0)
+    order = block_order(table, rules)
+    assert order is not None
+    biggest = rules[int(np.argmax(counted[:2]))]
+    codes = rule_codes(table, biggest)[order]
+    runs = codes[1:] != codes[:-1]
+    if linking:  # left records first, then right ones, each in blocks
+        assert table.source is not None
+        assert table.source[order].tolist() == sorted(table.source.tolist())
+    assert int(runs.sum()) + 1 <= len(np.unique(codes)) * (2 if linking else 1)
