@@ -64,6 +64,7 @@ _NANP_IN_TEXT = re.compile(
     r"(?<![\w+])(?:\+1 ?)?(?:\([2-9]\d{2}\) ?|[2-9]\d{2}[-. ]?)[2-9]\d{2}[-. ]?\d{4}(?![\w-])"
 )
 _SAFE_AFTER = re.compile(r"(?:[ \t]*(?:\n|$)|[,;] )")
+_PUNCTUATION = str.maketrans("", "", "+()-. ")
 
 
 @lru_cache(maxsize=65536)
@@ -95,9 +96,10 @@ def _fast_phones(text: str, region: str) -> list[str] | None:
     for m in _NANP_IN_TEXT.finditer(text):
         if not _SAFE_AFTER.match(text, m.end()):
             return None
-        covered += _digit_count(m.group(0))
-        pluses += m.group(0).count("+")
-        digits = "".join(c for c in m.group(0) if c.isdigit())
+        written = m.group(0)
+        digits = written.translate(_PUNCTUATION)  # a candidate's other characters: + ( ) - . space
+        covered += len(digits)
+        pluses += written.count("+")
         e164 = "+" + (digits if len(digits) == 11 else "1" + digits)
         if not _valid_nanp(e164):
             return None  # the matcher may still find a shorter valid number inside
@@ -117,7 +119,9 @@ def find_names(text: str, /) -> Iterator[str]:
 
 def strip_quoted(body: str, /) -> str:
     """An e-mail body without quoted replies (``>`` lines, everything after "On ... wrote:")."""
-    header = _QUOTE_HEADER.search(body)
+    header = _QUOTE_HEADER.search(body) if "wrote:" in body else None
     if header:
         body = body[: header.start()]
+    if ">" not in body:  # no quoted line: only the line breaks are made uniform
+        return "\n".join(body.splitlines())
     return "\n".join(line for line in body.splitlines() if not line.lstrip().startswith(">"))

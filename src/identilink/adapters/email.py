@@ -67,7 +67,7 @@ class _Parsed:
 
 
 def _decode(raw: str) -> str:
-    text = _FOLD.sub(" ", raw)  # folding is not content
+    text = _FOLD.sub(" ", raw) if "\n" in raw else raw  # folding is not content
     if "=?" in text:
         with contextlib.suppress(HeaderParseError, LookupError, UnicodeError, ValueError):
             text = str(make_header(decode_header(text)))
@@ -89,31 +89,30 @@ def _parse_slow(data: bytes) -> _Parsed:
 
 
 _SIMPLE_ENCODINGS = frozenset({"", "7bit", "8bit", "binary"})
-_HEADER_LINE = re.compile(rb"([!-9;-~]+)[ \t]*:[ \t]*(.*)")
+_HEADER_LINES = re.compile(r"^([!-9;-~]+):[ \t]*(.*(?:\n[ \t].*)*)$", re.MULTILINE)
 
 
 def _parse_fast(data: bytes) -> _Parsed | None:
     """Single-part text/plain messages without transfer encoding, parsed directly.
 
-    Anything else (multipart, base64, quoted-printable, odd header lines) returns ``None``
-    and goes to :func:`_parse_slow`; the tests hold both to the same fragments.
+    Every line of the header block must be a ``Name: value`` line or its folded continuation
+    (one regular-expression pass over the block). Anything else (multipart, base64,
+    quoted-printable, odd header lines) returns ``None`` and goes to :func:`_parse_slow`; the
+    tests hold both to the same fragments.
     """
     head, sep, body = data.partition(b"\n\n")
     if not sep or b"\r" in head:
         return None
+    text = head.decode("utf-8", "replace")
+    lines = _HEADER_LINES.findall(text)
+    read = len(lines)
+    if "\n " in text or "\n\t" in text:  # folded lines: a value spans several
+        read += sum(value.count("\n") for _, value in lines)
+    if read != text.count("\n") + 1:
+        return None  # a line that is neither a header nor a continuation
     headers: dict[str, list[str]] = {}
-    name = b""
-    for line in head.split(b"\n"):
-        if line[:1] in (b" ", b"\t") and name:
-            headers[name.decode("ascii").lower()][-1] += "\n" + line.decode("utf-8", "replace")
-            continue
-        m = _HEADER_LINE.fullmatch(line)
-        if m is None:
-            return None
-        name = m.group(1)
-        headers.setdefault(name.decode("ascii").lower(), []).append(
-            m.group(2).decode("utf-8", "replace")
-        )
+    for name, value in lines:
+        headers.setdefault(name.lower(), []).append(value)
     content_type = (headers.get("content-type") or ["text/plain"])[0].lower()
     encoding = (headers.get("content-transfer-encoding") or [""])[0].strip().lower()
     if not content_type.startswith("text/plain") or encoding not in _SIMPLE_ENCODINGS:

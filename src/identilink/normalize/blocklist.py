@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 import attrs
 
@@ -29,6 +30,7 @@ _REPEATED = re.compile(r"^(\d)\1+$")
 _SEQUENTIAL = ("1234567890", "0123456789", "9876543210")
 
 
+@lru_cache(maxsize=65536)  # a number recurs in many fragments
 def _phone_reason(e164: str) -> str | None:
     digits = e164.lstrip("+")
     nanp = digits.startswith("1") and len(digits) == 11  # +1 NPA NXX XXXX
@@ -42,6 +44,7 @@ def _phone_reason(e164: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=65536)
 def _email_reason(email: str) -> str | None:
     local, _, domain = email.rpartition("@")
     base = local.split("+", 1)[0]
