@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
+
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -575,3 +579,35 @@ def test_short_edits_agree_with_rapidfuzz(
         else:
             assert i in rest
             assert scores[i] == -7.0
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from('\ud800\x00"\\')),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+json_texts = st.builds(json.dumps, json_values) | st.text(
+    alphabet='{}[]":,0123456789.eE+-tfnulNaI \t\n\\u\ufeff', max_size=30
+)
+
+
+@given(json_texts)
+@example('{"big": 123456789012345678901234567890}')
+@example('[NaN, -Infinity, "\\ud800"]')
+@example('{"a": 1, "a": 2}')
+def test_adapters_decode_json_as_the_standard_library_does(text: str) -> None:
+    from identilink.adapters.base import loads
+
+    try:
+        expected = json.loads(text)
+    except json.JSONDecodeError as exc:
+        with pytest.raises(json.JSONDecodeError, match=re.escape(exc.msg)):
+            loads(text)
+        return
+    assert repr(loads(text)) == repr(expected)  # repr: NaN is not equal to itself

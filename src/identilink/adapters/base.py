@@ -9,6 +9,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+import msgspec
+
 from identilink.fragments import Fragment, FragmentBuilder, Quarantined
 from identilink.normalize.blocklist import DEFAULT_BLOCKLIST, Blocklist
 
@@ -111,6 +113,20 @@ def _excerpt(record: Any) -> str:
     return text[:200]
 
 
+_JSON = msgspec.json.Decoder()
+
+
+def loads(text: str) -> Any:
+    """One JSON text decoded as ``json.loads`` decodes it, by msgspec (twice as fast on the
+    channel files); where msgspec refuses a text ``json`` accepts (``NaN``, lone surrogate
+    escapes) or neither does, ``json.loads`` answers or raises its ``JSONDecodeError``. A
+    property test holds the two together."""
+    try:
+        return _JSON.decode(text)
+    except msgspec.DecodeError:
+        return json.loads(text)
+
+
 def json_lines(path: Path, channel: str) -> Iterator[tuple[Any, str]]:
     """Objects of a JSON Lines file (or one JSON array / object); bad lines are quarantined."""
     raw = path.read_bytes()
@@ -122,7 +138,7 @@ def json_lines(path: Path, channel: str) -> Iterator[tuple[Any, str]]:
     stripped = text.lstrip()
     if stripped.startswith("["):
         try:
-            items = json.loads(stripped)
+            items = loads(stripped)
         except json.JSONDecodeError as exc:
             yield Quarantined(channel, str(path), f"invalid JSON: {exc}", stripped[:200]), str(path)
             return
@@ -134,7 +150,7 @@ def json_lines(path: Path, channel: str) -> Iterator[tuple[Any, str]]:
             continue
         ref = f"{path}:{n}"
         try:
-            yield json.loads(line), ref
+            yield loads(line), ref
         except json.JSONDecodeError as exc:
             yield Quarantined(channel, ref, f"invalid JSON: {exc.msg}", line[:200]), ref
 
