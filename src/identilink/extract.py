@@ -23,6 +23,7 @@ _NAME_INTRO = re.compile(
     r"\b(?:my name is|this is|i am|i'm|name:)\s+([A-Z][a-z'\-]+(?:\s+[A-Z][a-z'\-]+)?)",
     re.IGNORECASE,
 )
+_INTROS = ("my name is", "this is", "i am", "i'm", "name:")  # as _NAME_INTRO spells them
 _QUOTE_HEADER = re.compile(r"^\s*On .{3,200}wrote:\s*$", re.MULTILINE)
 _MAX_TEXT = 100_000  # longer text is cut: identifiers live near the start, and time is bounded
 
@@ -45,6 +46,8 @@ def find_emails(text: str, /) -> Iterator[str]:
 
 def find_phones(text: str, /, *, region: str = "US") -> Iterator[str]:
     """Valid phone numbers in ``text`` in E.164, found by phonenumbers' ``PhoneNumberMatcher``."""
+    if text.isascii() and _digit_count(text) < 7:  # counted in C: most texts stop here
+        return
     if not _DIGITS7.search(text):  # no run of seven digits: the (slow) matcher cannot match
         return
     fast = _fast_phones(text, region)
@@ -111,6 +114,10 @@ def _fast_phones(text: str, region: str) -> list[str] | None:
 
 def find_names(text: str, /) -> Iterator[str]:
     """Names a writer gives for themselves ("my name is Jane Doe", "this is Jane")."""
+    if text.isascii():  # (elsewhere case-insensitive matching knows more than str.lower)
+        lowered = text.lower()
+        if not any(intro in lowered for intro in _INTROS):
+            return
     for match in _NAME_INTRO.finditer(text[:_MAX_TEXT]):
         name = match.group(1)
         if name.lower() not in {"not", "a", "the", "just", "still", "having", "trying"}:

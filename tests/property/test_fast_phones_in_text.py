@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from identilink.extract import _fast_phones, _matcher_phones
+from identilink.extract import _fast_phones, _matcher_phones, find_names, find_phones
 
 area = st.from_regex(r"[2-9][0-9]{2}", fullmatch=True)
 line = st.from_regex(r"[0-9]{4}", fullmatch=True)
@@ -42,3 +42,32 @@ def test_fast_phone_finder_agrees_with_the_matcher(text: str, region: str) -> No
     if fast is None:
         return
     assert fast == list(_matcher_phones(text, region))
+
+
+@given(texts | st.text(max_size=40), st.sampled_from(["US", "CA", "GB"]))
+@example("123456", "US")  # six digits: counted out before any regular expression
+@example("tel ٣١٢٥٥٥٠١٩٩٠", "US")  # not ASCII: digits counted by the pattern
+def test_find_phones_agrees_with_the_matcher(text: str, region: str) -> None:
+    """The whole finder, shortcuts and pre-checks included, finds what the matcher finds."""
+    assert list(find_phones(text, region=region)) == list(_matcher_phones(text, region))
+
+
+intro = st.sampled_from(["my name is", "This Is", "I AM", "i'm", "Name:", "İ am", "ſ", "iS"])
+name_texts = st.lists(
+    intro | st.sampled_from(["Jane", "doe", "Not", "\n", ",", "x"]) | st.text(max_size=4),
+    max_size=8,
+).map(" ".join)
+
+
+@given(name_texts)
+@example("hi, this is Jane Doe")
+@example("İ am Jane")  # case-insensitive matching of a non-ASCII capital
+def test_find_names_agrees_with_the_pattern(text: str) -> None:
+    from identilink.extract import _NAME_INTRO
+
+    expected = [
+        m.group(1)
+        for m in _NAME_INTRO.finditer(text)
+        if m.group(1).lower() not in {"not", "a", "the", "just", "still", "having", "trying"}
+    ]
+    assert list(find_names(text)) == expected
