@@ -13,8 +13,9 @@ Sunter score record pairs, with the prior set by how common the name is:
   one slip from the other (``pirce``, ``pierce``: a letter inserted, dropped, replaced or two
   swapped), weighed by how often one person's two fragments give their surname so (measured
   like the given names: 2.3% of them on generated data); an account that gives
-  only a first name joins through its username, ``janedo``: the first name, then the start of
-  the surname, so ``f(doe)`` becomes the share of surnames starting so; a caller-id name that
+  only a first name joins through its username, ``janedo``, or the mailbox it writes from
+  (``jane.doe@``, ``jdoe@``: the first name or its initial, then the start of the surname), so
+  ``f(doe)`` becomes the share of surnames starting so; a caller-id name that
   gives the initial only, ``DOE J``, uses the share of given names with that initial.
   Against them stands how often one person has another customer of that
   name. Both come from how people show up here, measured on names so rare that each is one
@@ -93,7 +94,7 @@ class _Profile:
     firsts: set[tuple[str, str]] = attrs.field(factory=set)
     #: (initial, surname) of fragments that give only the given name's initial (``DOE J``)
     initials: set[tuple[str, str]] = attrs.field(factory=set)
-    #: the letters of usernames
+    #: the letters of usernames and of e-mails' local parts (``jane.doe@`` -> ``janedoe``)
     handles: set[str] = attrs.field(factory=set)
     street: set[str] = attrs.field(factory=set)
     city: set[str] = attrs.field(factory=set)
@@ -124,6 +125,8 @@ class _Profile:
             self.firsts.add((canonical_given_name(tokens[0]), tokens[0]))
         for handle in fragment.values("handle"):
             self.handles.add("".join(c for c in handle.partition(":")[2] if c.isalpha()))
+        for address in fragment.values("email"):
+            self.handles.add("".join(c for c in address.partition("@")[0] if c.isalpha()))
         for field in ("street", "city", "state", "dob"):
             if value := a.get(field):
                 getattr(self, field).add(value)
@@ -163,12 +166,16 @@ def _levels(a: _Profile, b: _Profile) -> tuple[str | None, str | None, str | Non
 
 
 def _rests(handle: str, canonical: str, raw: str) -> set[str]:
-    """What a username adds after the given name (``janedo`` -> ``do``), if it starts so."""
-    return {
+    """What a username adds after the given name or its initial (``janedo``, ``jdoe`` ->
+    ``do``, ``doe``), if it starts so."""
+    rests = {
         handle[len(first) :]
         for first in (canonical, raw)
         if handle.startswith(first) and len(handle) > len(first)
     }
+    if len(handle) > 3 and handle[0] in (canonical[0], raw[0]):
+        rests.add(handle[1:])  # jdoe: the initial, then the surname
+    return rests
 
 
 _close = functools.lru_cache(maxsize=1 << 16)(tokens_close)

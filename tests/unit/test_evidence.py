@@ -140,6 +140,28 @@ def test_a_caller_giving_surname_and_initial_joins_the_one_anchor_it_fits() -> N
     assert customer["call:k2"] not in {customer[f.fragment_id] for f in fragments}
 
 
+@pytest.mark.parametrize("local", ["jorinda.kane", "jkane"])
+def test_a_first_name_joins_through_the_mailbox_it_writes_from(local: str) -> None:
+    """A mailbox is a username its holder chose: ``jorinda.kane@`` or ``jkane@`` spells the
+    surname a customer giving only its first name leaves out."""
+    fragments, _ = _population()
+    b = FragmentBuilder("webchat", "w1")
+    b.name("Jorinda")
+    b.email(f"{local}@fastmail-x.com")
+    fragments += [_crm(3001, "Jorinda Kane"), b.build()]
+    result = resolve_fragments(fragments)
+    customer = _customer_of(result)
+    assert customer["webchat:w1"] == customer["crm:c3001"]
+    why = result.links.loc[result.links["kind"] == "evidence", "value"]
+    assert why.str.contains(f"jorinda kane as @{local.replace('.', '')}").any()
+    # a mailbox spelling another surname joins no one
+    c = FragmentBuilder("webchat", "w2")
+    c.name("Jorinda")
+    c.email("jmoss@fastmail-x.com")
+    customer = _customer_of(resolve_fragments([*fragments, c.build()]))
+    assert customer["webchat:w2"] not in {customer[f.fragment_id] for f in fragments}
+
+
 def test_rates_count_a_typo_of_a_rare_name_as_its_person() -> None:
     """A satellite with a mistyped given name (``kallo`` for ``kalo``) is one person's customer,
     not a second person with no anchor: the share of people without one stays as it is."""
