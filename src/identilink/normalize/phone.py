@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from functools import lru_cache
 
@@ -56,10 +57,61 @@ def is_valid_e164(e164: str, /) -> bool:
     valid: phonenumbers gives a +1 number the first region of +1 whose number types it
     fits, and the US comes first with no leading-digits rule (a test holds both facts), so
     the other regions are only tried for the numbers the US does not take."""
+    in_us = _valid_for("US", e164[2:]) if _NANP_E164.fullmatch(e164) else None
+    if in_us:
+        return True
     number = parsed_e164(e164)
-    if number.country_code == 1 and phonenumbers.is_valid_number_for_region(number, "US"):
+    us_unknown = in_us is None and number.country_code == 1
+    if us_unknown and phonenumbers.is_valid_number_for_region(number, "US"):
         return True
     return bool(phonenumbers.is_valid_number(number))
+
+
+_TYPES = (
+    "premium_rate",
+    "toll_free",
+    "shared_cost",
+    "voip",
+    "personal_number",
+    "pager",
+    "uan",
+    "voicemail",
+    "fixed_line",
+    "mobile",
+)
+
+
+@functools.cache
+def _types_of(region: str) -> tuple[frozenset[int], re.Pattern[str], re.Pattern[str]] | None:
+    """Lengths, general pattern and one pattern of every number type of ``region``: what
+    phonenumbers' validity check for the region tries one type at a time (4.5 us a number,
+    against 0.4). Built from phonenumbers' own metadata, and only where every type allows
+    the same lengths (else ``None``: ask phonenumbers)."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    whole = None if metadata is None else metadata.general_desc
+    if whole is None or not whole.national_number_pattern:
+        return None
+    descs = [getattr(metadata, name) for name in _TYPES]
+    descs = [d for d in descs if d is not None and d.national_number_pattern]
+    lengths = {tuple(d.possible_length) for d in [whole, *descs]}
+    if len(lengths) != 1 or not descs:
+        return None
+    [allowed] = lengths
+    if not allowed or min(allowed) < 1:
+        return None
+    types = "|".join(f"(?:{d.national_number_pattern})" for d in descs)
+    general = re.compile(whole.national_number_pattern)
+    return frozenset(allowed), general, re.compile(types)
+
+
+def _valid_for(region: str, nsn: str) -> bool | None:
+    """Whether ``nsn`` is a valid national number of ``region``, or ``None`` (not known
+    here: ask phonenumbers)."""
+    types = _types_of(region)
+    if types is None:
+        return None
+    lengths, general, any_type = types
+    return len(nsn) in lengths and bool(general.fullmatch(nsn)) and bool(any_type.fullmatch(nsn))
 
 
 #: default regions whose numbers the fast paths may read as North American
