@@ -408,5 +408,8 @@ def read_fragments(path: str | Path, /) -> Iterator[Fragment]:
                     yield Fragment.from_dict(json.loads(line))
                 except (json.JSONDecodeError, KeyError, TypeError) as exc:
                     raise InputFileError(f"{p}:{number}: not a fragment: {exc}") from None
+                except RecursionError:
+                    reason = "not a fragment: nested too deeply"
+                    raise InputFileError(f"{p}:{number}: {reason}") from None
         except UnicodeDecodeError:
             raise InputFileError(f"{p}:{number + 1}: not valid UTF-8") from None

@@ -47,6 +47,30 @@ def test_json_lines_of_anything_truncated(channel: str, values: list[object], cu
     _parse_all(channel, "\n".join(lines).encode())
 
 
+@given(st.sampled_from(sorted(ADAPTERS)), st.integers(100_000, 300_000))
+def test_deeply_nested_json(channel: str, depth: int) -> None:
+    """Nesting past the decoders' recursion limit is a quarantined line, and the next line
+    is still read."""
+    deep = '{"MessageSid": "S1", "From": "+14155550123", "x": ' + "[" * depth + "]" * depth + "}"
+    items = _parse_all(channel, (deep + "\n" + json.dumps({"MessageSid": "S2"})).encode())
+    if channel not in SUFFIX:  # a JSON Lines adapter
+        assert any(isinstance(i, Quarantined) and "nested too deeply" in i.reason for i in items)
+
+
+def test_deeply_nested_mime_parts() -> None:
+    """A message whose multipart parts nest past the standard library parser's recursion is
+    quarantined; the mailbox's next message is still read."""
+    depth = 5_000
+    nested = "From: Jane <jane@x.com>\nContent-Type: multipart/mixed; boundary=b0\n\n"
+    for i in range(1, depth):
+        nested += f"--b{i - 1}\nContent-Type: multipart/mixed; boundary=b{i}\n\n"
+    nested += f"--b{depth - 1}\nContent-Type: text/plain\n\nhello\n"
+    plain = "From: Joe <joe@x.com>\nSubject: hi\n\nhello\n"
+    items = _parse_all("email", f"From a\n{nested}\nFrom b\n{plain}".encode())
+    assert [type(i) for i in items] == [Quarantined, Fragment]
+    assert "nested too deeply" in items[0].reason  # type: ignore[attr-defined]
+
+
 @given(st.sampled_from(sorted(ADAPTERS)), huge)
 def test_huge_fields(channel: str, value: str) -> None:
     record = {

@@ -300,3 +300,17 @@ def test_plugin_adapters_load_from_entry_points(monkeypatch: pytest.MonkeyPatch)
     assert isinstance(registry.get_adapter("tickets"), Ticket)
     monkeypatch.setenv("IDENTILINK_NO_PLUGINS", "1")
     assert "tickets" not in registry.adapter_names()
+
+
+def test_reading_fragments_stops_at_a_line_that_is_no_fragment(tmp_path: Path) -> None:
+    from identilink.errors import InputFileError
+    from identilink.fragments import read_fragments, write_fragments
+
+    path = tmp_path / "fragments.jsonl"
+    write_fragments([Fragment("sms", "s1")], path)
+    with path.open("a") as f:
+        f.write("[" * 200_000 + "]" * 200_000 + "\n")  # past any decoder's recursion
+    read = read_fragments(path)
+    assert next(read) == Fragment("sms", "s1")
+    with pytest.raises(InputFileError, match=r":2: not a fragment: nested too deeply"):
+        next(read)

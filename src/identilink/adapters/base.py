@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import reprlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -78,6 +79,10 @@ class BaseAdapter:
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 yield Quarantined(self.channel, ref, f"malformed record: {exc}", _excerpt(record))
                 continue
+            except RecursionError:  # structure nested past the parsers' recursion (MIME parts)
+                reason = "malformed record: nested too deeply"
+                yield Quarantined(self.channel, ref, reason, _excerpt(record))
+                continue
             if fragment is not None:
                 yield fragment
 
@@ -108,8 +113,8 @@ class BaseAdapter:
 def _excerpt(record: Any) -> str:
     try:
         text = record if isinstance(record, str) else json.dumps(record, default=str)
-    except (TypeError, ValueError):
-        text = repr(record)
+    except (TypeError, ValueError, RecursionError):
+        text = reprlib.repr(record)  # bounded in depth and length
     return text[:200]
 
 
@@ -120,11 +125,15 @@ def loads(text: str) -> Any:
     """One JSON text decoded as ``json.loads`` decodes it, by msgspec (twice as fast on the
     channel files); where msgspec refuses a text ``json`` accepts (``NaN``, lone surrogate
     escapes) or neither does, ``json.loads`` answers or raises its ``JSONDecodeError``. A
-    property test holds the two together."""
+    property test holds the two together. Nesting too deep for either decoder's recursion
+    is a ``JSONDecodeError`` too (a line of ``[[[[...`` is quarantined, not a crash)."""
     try:
-        return _JSON.decode(text)
-    except msgspec.DecodeError:
-        return json.loads(text)
+        try:
+            return _JSON.decode(text)
+        except msgspec.DecodeError:
+            return json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text, 0) from None
 
 
 def json_lines(path: Path, channel: str) -> Iterator[tuple[Any, str]]:
