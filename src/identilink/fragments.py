@@ -139,15 +139,27 @@ class Fragment:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Fragment:
+        """The fragment :meth:`to_dict` wrote; ``TypeError`` or ``KeyError`` for anything
+        else (a field missing, of the wrong type, or unknown)."""
+        observed_at = data.get("observed_at")
+        if observed_at is not None and not isinstance(observed_at, str):
+            raise TypeError(f"observed_at must be text or null, not {type(observed_at).__name__}")
         return cls(
             channel=str(data["channel"]),
             source_id=str(data["source_id"]),
-            observed_at=data.get("observed_at"),
-            identifiers=tuple(Identifier(**i) for i in data.get("identifiers", ())),
+            observed_at=observed_at,
+            identifiers=tuple(Identifier(**_texts(i)) for i in data.get("identifiers", ())),
             attributes={str(k): str(v) for k, v in (data.get("attributes") or {}).items()},
             raw_ref=str(data.get("raw_ref", "")),
-            rejects=tuple(Reject(**r) for r in data.get("rejects", ())),
+            rejects=tuple(Reject(**_texts(r)) for r in data.get("rejects", ())),
         )
+
+
+def _texts(fields: dict[str, Any]) -> dict[str, str]:
+    """``fields`` when every value is text (an identifier's, a reject's), else ``TypeError``."""
+    if not all(isinstance(v, str) for v in fields.values()):
+        raise TypeError(f"expected text fields, got {fields!r:.80}")
+    return fields
 
 
 @attrs.frozen
@@ -406,7 +418,7 @@ def read_fragments(path: str | Path, /) -> Iterator[Fragment]:
                     continue
                 try:
                     yield Fragment.from_dict(json.loads(line))
-                except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
                     raise InputFileError(f"{p}:{number}: not a fragment: {exc}") from None
                 except RecursionError:
                     reason = "not a fragment: nested too deeply"

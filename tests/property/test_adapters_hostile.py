@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
+import attrs
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -100,3 +102,48 @@ def test_email_header_injection(name: str, address: str) -> None:
     for item in _parse_all("email", message.encode("utf-8", "surrogatepass")):
         if isinstance(item, Fragment):  # Bcc is never a sender
             assert "victim@x.com" not in {i.value for i in item.identifiers}
+
+
+@pytest.mark.parametrize("channel", ["crm", "call"])
+def test_a_csv_field_over_the_size_limit_is_a_quarantined_row(channel: str) -> None:
+    header = "Record ID,First Name,Last Name,Email\n"
+    rows = f"1,{'a' * 10_000_001},x,y@z.com\n2,Jo,Doe,jo@doe.com\n"
+    items = _parse_all(channel, (header + rows).encode())
+    reasons = [i.reason for i in items if isinstance(i, Quarantined)]
+    assert any("field larger than field limit" in r for r in reasons)
+    if channel == "crm":
+        assert [i.source_id for i in items if isinstance(i, Fragment)] == ["2"]
+
+
+fragment_like = st.fixed_dictionaries(
+    {"channel": junk_text | st.integers(), "source_id": json_value},
+    optional={
+        "identifiers": json_value | st.lists(st.dictionaries(junk_text, json_value), max_size=3),
+        "attributes": json_value,
+        "rejects": json_value,
+        "observed_at": json_value,
+    },
+)
+
+
+@given(st.lists(fragment_like | json_value, min_size=1, max_size=4))
+def test_a_fragments_file_of_anything(lines: list[object]) -> None:
+    """`identilink resolve` reads fragments files: each line is a fragment or the file is
+    refused with an InputFileError naming the line, never another exception."""
+    from identilink.errors import InputFileError
+    from identilink.fragments import read_fragments
+
+    with TemporaryDirectory() as tmp:
+        path = Path(tmp) / "fragments.jsonl"
+        path.write_text("\n".join(json.dumps(v) for v in lines) + "\n")
+        read: list[Fragment] = []
+        refused: str | None = None
+        try:
+            read = list(read_fragments(path))
+        except InputFileError as exc:
+            refused = str(exc)
+        assert refused is None or "not a fragment" in refused
+        for f in read:  # what was read is typed as a fragment says
+            assert isinstance(f.observed_at, str | None)
+            assert all(isinstance(v, str) for i in f.identifiers for v in attrs.astuple(i))
+            assert all(isinstance(v, str) for r in f.rejects for v in attrs.astuple(r))

@@ -314,3 +314,6 @@ def test_reading_fragments_stops_at_a_line_that_is_no_fragment(tmp_path: Path) -
     assert next(read) == Fragment("sms", "s1")
     with pytest.raises(InputFileError, match=r":2: not a fragment: nested too deeply"):
         next(read)
+    path.write_text('{"channel": "sms", "source_id": "1", "attributes": [1, 2]}\n')
+    with pytest.raises(InputFileError, match=r":1: not a fragment: 'list' object"):
+        list(read_fragments(path))

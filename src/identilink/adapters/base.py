@@ -175,8 +175,17 @@ def csv_rows(path: Path, channel: str, *, header: bool = True) -> Iterator[tuple
     csv.field_size_limit(10_000_000)
     reader = csv.reader(io.StringIO(text, newline=""))
     columns: list[str] | None = None
-    for n, row in enumerate(reader, start=1):
+    n = 0
+    while True:
+        n += 1
         ref = f"{path}:{n}"
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # a field over the size limit: the row is quarantined
+            yield Quarantined(channel, ref, f"unreadable CSV row: {exc}", ""), ref
+            continue
         if header and columns is None:
             columns = [c.strip() for c in row]
             continue
