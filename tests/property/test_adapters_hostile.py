@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -147,3 +148,42 @@ def test_a_fragments_file_of_anything(lines: list[object]) -> None:
             assert isinstance(f.observed_at, str | None)
             assert all(isinstance(v, str) for i in f.identifiers for v in attrs.astuple(i))
             assert all(isinstance(v, str) for r in f.rejects for v in attrs.astuple(r))
+
+
+@functools.cache
+def _native_lines() -> dict[str, list[str]]:
+    """A few real records of each JSON Lines channel, from the generator."""
+    from identilink.bench.multichannel import generate
+
+    with TemporaryDirectory() as tmp:
+        generate(tmp, people=40, seed=3)
+        return {
+            path.stem: path.read_text().splitlines()[:40]
+            for path in Path(tmp).glob("*.jsonl")
+            if path.stem != "identifiers"
+        }
+
+
+def _mutated(value: object, data: st.DataObject) -> object:
+    """``value`` with any of its fields, at any depth, replaced by anything or removed."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            choice = data.draw(st.integers(0, 9))
+            if choice == 0:
+                out[key] = data.draw(json_value)
+            elif choice > 1:
+                out[key] = _mutated(item, data)
+        return out
+    if isinstance(value, list):
+        return [_mutated(item, data) for item in value]
+    return data.draw(json_value) if data.draw(st.integers(0, 9)) == 0 else value
+
+
+@given(st.sampled_from(["sms", "twitter", "facebook", "webchat", "webchat_zendesk"]), st.data())
+def test_native_records_with_fields_replaced(name: str, data: st.DataObject) -> None:
+    """Real records of each channel with fields of the wrong type or missing, at any depth
+    (a page's ``includes.users`` a number, a visitor a list): fragments or quarantine."""
+    line = data.draw(st.sampled_from(_native_lines()[name]))
+    mutated = _mutated(json.loads(line), data)
+    _parse_all(name.split("_")[0], json.dumps(mutated).encode())

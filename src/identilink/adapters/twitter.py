@@ -21,7 +21,12 @@ __all__ = ["TwitterAdapter"]
 
 def _page_units(page: dict[str, Any], ref: str) -> Iterator[tuple[Any, str]]:
     includes = page.get("includes") if isinstance(page.get("includes"), dict) else {}
-    users = {str(u.get("id")): u for u in (includes or {}).get("users", []) if isinstance(u, dict)}
+    listed = (includes or {}).get("users")
+    users = {
+        str(u.get("id")): u
+        for u in (listed if isinstance(listed, list) else [])
+        if isinstance(u, dict)
+    }
     data = page.get("data")
     items = data if isinstance(data, list) else [data] if data else []
     seen = set()
