@@ -19,11 +19,11 @@ from identilink.normalize.phone import NANP_REGIONS, is_valid_e164
 __all__ = ["find_emails", "find_names", "find_phones", "strip_quoted"]
 
 _EMAIL_CANDIDATE = re.compile(r"(?<![\w.+'-])[\w.+'-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
+_INTROS = ("my name is", "this is", "i am", "i'm", "name:")  # how writers give their name
 _NAME_INTRO = re.compile(
-    r"\b(?:my name is|this is|i am|i'm|name:)\s+([A-Z][a-z'\-]+(?:\s+[A-Z][a-z'\-]+)?)",
+    rf"\b(?:{'|'.join(map(re.escape, _INTROS))})\s+([A-Z][a-z'\-]+(?:\s+[A-Z][a-z'\-]+)?)",
     re.IGNORECASE,
 )
-_INTROS = ("my name is", "this is", "i am", "i'm", "name:")  # as _NAME_INTRO spells them
 _QUOTE_HEADER = re.compile(r"^\s*On .{3,200}wrote:\s*$", re.MULTILINE)
 _MAX_TEXT = 100_000  # longer text is cut: identifiers live near the start, and time is bounded
 
