@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Mapping, Sequence
+from pathlib import Path
+from tempfile import TemporaryDirectory
 
 import pandas as pd
 
@@ -66,3 +69,21 @@ def people_with_lists(records: int, seed: int) -> pd.DataFrame:
     some = frame.index[::13]
     frame.loc[some, "email"] = frame.loc[some, "email"] + "; other" + frame.loc[some, "email"]
     return frame
+
+
+@functools.cache
+def native_records() -> dict[str, list[bytes]]:
+    """A few real records of each channel file the generator writes, by file stem: JSON
+    lines, and the mailbox's messages (without their ``From`` separator lines)."""
+    from identilink.adapters.email import _split_mbox
+    from identilink.bench.multichannel import generate
+
+    with TemporaryDirectory() as tmp:
+        generate(tmp, people=40, seed=3)
+        out = {
+            path.stem: path.read_bytes().splitlines()[:40]
+            for path in Path(tmp).glob("*.jsonl")
+            if path.stem != "identifiers"
+        }
+        out["email"] = list(_split_mbox((Path(tmp) / "email.mbox").read_bytes()))[:40]
+    return out

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -14,6 +13,7 @@ from hypothesis import strategies as st
 
 from identilink.adapters import ADAPTERS, get_adapter
 from identilink.fragments import Fragment, Quarantined
+from tests.helpers import native_records
 
 SUFFIX = {"email": ".mbox", "crm": ".csv", "call": ".csv"}
 junk_text = st.text(max_size=300)
@@ -150,20 +150,6 @@ def test_a_fragments_file_of_anything(lines: list[object]) -> None:
             assert all(isinstance(v, str) for r in f.rejects for v in attrs.astuple(r))
 
 
-@functools.cache
-def _native_lines() -> dict[str, list[str]]:
-    """A few real records of each JSON Lines channel, from the generator."""
-    from identilink.bench.multichannel import generate
-
-    with TemporaryDirectory() as tmp:
-        generate(tmp, people=40, seed=3)
-        return {
-            path.stem: path.read_text().splitlines()[:40]
-            for path in Path(tmp).glob("*.jsonl")
-            if path.stem != "identifiers"
-        }
-
-
 def _mutated(value: object, data: st.DataObject) -> object:
     """``value`` with any of its fields, at any depth, replaced by anything or removed."""
     if isinstance(value, dict):
@@ -184,6 +170,6 @@ def _mutated(value: object, data: st.DataObject) -> object:
 def test_native_records_with_fields_replaced(name: str, data: st.DataObject) -> None:
     """Real records of each channel with fields of the wrong type or missing, at any depth
     (a page's ``includes.users`` a number, a visitor a list): fragments or quarantine."""
-    line = data.draw(st.sampled_from(_native_lines()[name]))
+    line = data.draw(st.sampled_from(native_records()[name]))
     mutated = _mutated(json.loads(line), data)
     _parse_all(name.split("_")[0], json.dumps(mutated).encode())

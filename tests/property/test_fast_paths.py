@@ -16,6 +16,7 @@ from identilink.normalize import email as email_module
 from identilink.normalize import phone as phone_module
 from identilink.normalize.email import quick_normalized
 from identilink.normalize.phone import quick_e164
+from tests.helpers import native_records
 
 atext = st.text(alphabet="abcXYZ019!#$%&'*+/=?^_`{|}~-.", min_size=1, max_size=20)
 label = st.text(alphabet="abcxyzXN019-", min_size=1, max_size=12)
@@ -145,6 +146,40 @@ def test_fast_message_parsing_agrees_with_the_standard_library(lines: list[str],
     for name in fast.headers:
         assert _header(fast, name) == _header(slow, name)
     assert fast.body == slow.body
+
+
+header_junk = st.sampled_from(
+    [
+        *("", "\x00", "=?utf-8?b?SsOpcsO0bWU=?=", "=?bogus?q?x?=", "\n", "\n ", "\n\t", " "),
+        *(":", "From: ", "<>", "@", ",", '"', "X-Y: z", "Reply-To: a@b.co", "\x0b"),
+        *("Sender: Jo <jo@x.org>", "\nSubject: hi", "Date: Thu, 1 Feb 2024 10:55:15 -0000"),
+    ]
+)
+
+
+@given(st.data())
+def test_fast_parse_of_damaged_messages_agrees_with_the_standard_library(
+    data: st.DataObject,
+) -> None:
+    """Real messages with ASCII damage anywhere in their header block (a header inside
+    another, a stray line break, a fold, an encoded word): where the fast path reads one,
+    the adapter makes the fragment the standard library's parser leads to."""
+    from identilink.adapters import email as email_adapter
+
+    message = data.draw(st.sampled_from(native_records()["email"])).decode()
+    head, _, body = message.partition("\n\n")
+    for _ in range(data.draw(st.integers(1, 4))):
+        at = data.draw(st.integers(0, len(head)))
+        head = head[:at] + data.draw(header_junk) + head[at:]
+    raw = f"{head}\n\n{body}".encode()
+    if email_adapter._parse_fast(raw) is None:
+        return
+    adapter = email_adapter.EmailAdapter()
+    fast = adapter.fragment(raw, "r")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(email_adapter, "_parse_fast", lambda data: None)
+        slow = adapter.fragment(raw, "r")
+    assert fast == slow
 
 
 @given(st.text(alphabet=st.characters(max_codepoint=127)) | st.text())

@@ -317,3 +317,17 @@ def test_reading_fragments_stops_at_a_line_that_is_no_fragment(tmp_path: Path) -
     path.write_text('{"channel": "sms", "source_id": "1", "attributes": [1, 2]}\n')
     with pytest.raises(InputFileError, match=r":1: not a fragment: 'list' object"):
         list(read_fragments(path))
+
+
+def test_an_email_with_an_unknown_charset_keeps_its_sender() -> None:
+    """An encoded word naming no charset Python knows (here not even ASCII) is kept as
+    written, and a body charset no codec can be is read as UTF-8: the sender is not lost."""
+    message = (
+        b"From: =?bo\xc2\x85gus?q?Jane?= <jane@example-mail.org>\n"
+        b"Content-Type: multipart/mixed; boundary=b\n\n"
+        b'--b\nContent-Type: text/plain; charset="ut\\x00f"\n\ncall 415-270-4859\n--b--\n'
+    )
+    [fragment] = get_adapter("email").parse([message])
+    assert isinstance(fragment, Fragment)
+    assert fragment.values("email") == ["jane@example-mail.org"]
+    assert fragment.values("phone") == ["+14152704859"]

@@ -13,7 +13,7 @@ import email
 import email.utils
 import re
 from collections.abc import Iterator
-from email.errors import HeaderParseError
+from email.errors import MessageError
 from email.header import decode_header, make_header
 from email.message import Message
 from pathlib import Path
@@ -51,7 +51,7 @@ def _body(message: Message) -> str:
     charset = chosen.get_content_charset() or "utf-8"
     try:
         text = payload[:_MAX_BODY].decode(charset, errors="replace")
-    except LookupError:  # an unknown charset name
+    except (LookupError, ValueError):  # an unknown charset name, or one no codec can be
         text = payload[:_MAX_BODY].decode("utf-8", errors="replace")
     if chosen.get_content_type() == "text/html":
         text = _TAGS.sub(" ", text)
@@ -69,7 +69,7 @@ class _Parsed:
 def _decode(raw: str) -> str:
     text = _FOLD.sub(" ", raw) if "\n" in raw else raw  # folding is not content
     if "=?" in text:
-        with contextlib.suppress(HeaderParseError, LookupError, UnicodeError, ValueError):
+        with contextlib.suppress(MessageError, LookupError, UnicodeError, ValueError):
             text = str(make_header(decode_header(text)))
     return text
 
@@ -115,7 +115,8 @@ def _parse_fast(data: bytes) -> _Parsed | None:
         headers.setdefault(name.lower(), []).append(value)
     content_type = (headers.get("content-type") or ["text/plain"])[0].lower()
     encoding = (headers.get("content-transfer-encoding") or [""])[0].strip().lower()
-    if not content_type.startswith("text/plain") or encoding not in _SIMPLE_ENCODINGS:
+    main_type = content_type.partition(";")[0].strip()  # as Message.get_content_type reads it
+    if main_type != "text/plain" or encoding not in _SIMPLE_ENCODINGS:
         return None
     found = _CHARSET.search(content_type)
     charset = found.group(1) if found else "utf-8"
