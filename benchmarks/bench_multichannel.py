@@ -106,9 +106,11 @@ def _ceilings(
     # a name is unshared when the customers giving it all belong to one person
     signatures = [name_signature(f) for f in fragments]
     persons_of: dict[frozenset[str], set[int]] = {}
+    names_of: dict[object, set[frozenset[str]]] = {}  # the names each customer gives
     for signature, customer in zip(signatures, majority["customer"], strict=True):
         if signature:
             persons_of.setdefault(signature, set()).add(owner[customer])
+            names_of.setdefault(customer, set()).add(signature)
     unshared = pd.Series(
         [bool(s) and len(persons_of[s]) == 1 for s in signatures], index=majority.index
     )
@@ -123,10 +125,6 @@ def _ceilings(
         mine = pooled.setdefault(owner[customer], {k: set() for k in _TELLING})
         for k in _TELLING:
             mine[k] |= getattr(profile, k)
-    names_of: dict[object, set[frozenset[str]]] = {}
-    for signature, customer in zip(signatures, majority["customer"], strict=True):
-        if signature:
-            names_of.setdefault(customer, set()).add(signature)
 
     def told_apart(customer: object) -> bool:
         profile = said[customer]

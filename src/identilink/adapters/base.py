@@ -76,12 +76,10 @@ class BaseAdapter:
                 continue
             try:
                 fragment = self.fragment(record, ref)
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                yield Quarantined(self.channel, ref, f"malformed record: {exc}", _excerpt(record))
-                continue
-            except RecursionError:  # structure nested past the parsers' recursion (MIME parts)
-                reason = "malformed record: nested too deeply"
-                yield Quarantined(self.channel, ref, reason, _excerpt(record))
+            except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
+                # RecursionError: structure nested past the parsers' recursion (MIME parts)
+                why = "nested too deeply" if isinstance(exc, RecursionError) else exc
+                yield Quarantined(self.channel, ref, f"malformed record: {why}", _excerpt(record))
                 continue
             if fragment is not None:
                 yield fragment

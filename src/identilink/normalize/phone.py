@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import attrs
 import phonenumbers
@@ -81,7 +80,7 @@ _TYPES = (
 )
 
 
-@functools.cache
+@cache
 def _types_of(region: str) -> tuple[frozenset[int], re.Pattern[str], re.Pattern[str]] | None:
     """Lengths, general pattern and one pattern of every number type of ``region``: what
     phonenumbers' validity check for the region tries one type at a time (4.5 us a number,
